@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+RASA := $(PY) -m rasa
+
+.PHONY: help run test bootstrap train validate unit stories services chromium lock bench clean
+
+help:
+	@echo "make run    set up if needed, train if inputs changed, start the whole stack"
+	@echo "make test   set up if needed, then the whole test suite"
+
+# --- set-up -------------------------------------------------------------------------------
+.venv/.installed: requirements.txt scripts/bootstrap.sh
+	@scripts/bootstrap.sh
+
+bootstrap: .venv/.installed
+
+train: bootstrap
+	@$(PY) scripts/train.py
+
+services:
+	@scripts/ensure-services.sh
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+# --- the two commands -----------------------------------------------------------------------
+run: train
+	@$(PY) -m bot.stack
+
+test: bootstrap services chromium validate train unit stories
+	@echo "All checks passed."
+
+# --- the suite, step by step ----------------------------------------------------------------
+validate: bootstrap
+	$(RASA) data validate --fail-on-warnings --domain domain.yml --data data --config config.yml
+
+unit: bootstrap
+	$(PY) -m pytest
+
+stories: train
+	$(RASA) test core --stories tests/stories --model models/intake.tar.gz \
+		--fail-on-prediction-errors --out test-output/stories
+
+# --- maintenance ----------------------------------------------------------------------------
+lock: bootstrap
+	$(PY) -m pip install -r requirements.in
+	$(PY) -m pip freeze --exclude-editable > requirements.txt
+
+bench: train
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf models test-output .pytest_cache
