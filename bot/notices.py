@@ -65,6 +65,13 @@ class Notice:
         return self.issuer_key == "revenue_officer"
 
     @property
+    def label(self) -> str:
+        """How people call it: 'LT11', 'CP504', 'Letter 1058'."""
+        if self.code.startswith("L") and not self.code.startswith("LT"):
+            return f"Letter {self.code[1:]}"
+        return self.code
+
+    @property
     def digits(self) -> str:
         return re.sub(r"\D", "", self.code)
 
