@@ -86,10 +86,9 @@ class ValidateNoticeForm(IntakeValidation):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
         # A relative date ("yesterday") is read back to the taxpayer before it is used.
-        if tracker.get_slot("notice_date_relative") and "notice_date" in domain_slots:
-            index = domain_slots.index("notice_date") + 1
-            return domain_slots[:index] + ["date_confirmed"] + domain_slots[index:]
-        return domain_slots
+        if tracker.get_slot("notice_date_relative"):
+            return domain_slots
+        return [slot for slot in domain_slots if slot != "date_confirmed"]
 
     def validate_notice_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         match = lookup(str(value or ""))
@@ -238,9 +237,11 @@ class ValidateContactForm(IntakeValidation):
         return "validate_contact_form"
 
     async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
-        method = tracker.get_slot("contact_method")
-        extra = {"phone": ["contact_phone"], "email": ["contact_email"]}.get(method, [])
-        return domain_slots[:1] + extra + domain_slots[1:]
+        # Ask for the phone number or the email address, whichever way they want to be reached.
+        unused = {"phone": {"contact_email"}, "email": {"contact_phone"}}.get(
+            tracker.get_slot("contact_method"), {"contact_phone", "contact_email"}
+        )
+        return [slot for slot in domain_slots if slot not in unused]
 
     def validate_contact_method(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
