@@ -26,52 +26,48 @@ def dollars(value: float) -> Number:
     return cents // 100 if cents % 100 == 0 else cents / 100
 
 
-def _word_number(words: Sequence[str]) -> Optional[int]:
-    """'forty five', 'a hundred', 'twelve': small English numbers before a multiplier."""
-    total = None
-    for word in words:
-        if word in lexicon.NUMBER_WORDS:
-            total = (total or 0) + lexicon.NUMBER_WORDS[word]
-        elif word == "-":
-            continue
-        else:
-            return None
-    return total
-
-
 def parse(words: Sequence[str]) -> Optional[Number]:
-    """The dollars in a money mention, or None when the words hold no amount."""
-    value: Optional[float] = None
-    pending_words = []
+    """The dollars in a money mention, or None when the words hold no amount.
+
+    Numbers build up the usual way: a number word or digits make the current group,
+    "hundred" multiplies it, "thousand"/"k"/"grand"/"million" close it into the total
+    ("twelve thousand five hundred" = 12,000 + 500)."""
+    total = 0.0
+    current: Optional[float] = None
+    from_digits = False
+    seen_any = False
     for raw in words:
         word = raw.lower()
-        if word in ("$", "usd", "us$") or word in lexicon.CURRENCY_WORDS or word in ("and", ","):
+        if word in ("$", "usd", "us$", "us", "and", ",", "-") or word in lexicon.CURRENCY_WORDS:
             continue
         if word.startswith("$"):
             word = word[1:]
         glued = _GLUED.match(word)
-        if glued:
-            if value is not None:
+        number = _NUMBER.match(word)
+        if glued or number:
+            if current is not None or seen_any:
+                return None  # two numbers: a range or a list, not one amount
+            if glued:
+                total += float(glued.group(1).replace(",", "")) * _GLUED_UNITS[glued.group(2)]
+            else:
+                current = float(word.replace(",", ""))
+            from_digits = seen_any = True
+        elif word in lexicon.NUMBER_WORDS:
+            if from_digits:
                 return None
-            value = float(glued.group(1).replace(",", "")) * _GLUED_UNITS[glued.group(2)]
-            continue
-        if _NUMBER.match(word):
-            if value is not None:
+            current = (current or 0) + lexicon.NUMBER_WORDS[word]
+            seen_any = True
+        elif word == "hundred":
+            current = (current or 1) * 100
+            seen_any = True
+        elif word in lexicon.MULTIPLIERS:
+            if current is None and not seen_any:
                 return None
-            value = float(word.replace(",", ""))
-            continue
-        if word in lexicon.MULTIPLIERS:
-            if value is None:
-                base = _word_number(pending_words)
-                if base is None:
-                    return None
-                value, pending_words = float(base), []
-            value *= lexicon.MULTIPLIERS[word]
-            continue
-        if word in lexicon.NUMBER_WORDS or word == "-":
-            pending_words.append(word)
-            continue
-        return None
-    if value is None or pending_words or value <= 0 or value >= LARGEST:
+            total += (current if current is not None else 1) * lexicon.MULTIPLIERS[word]
+            current = None
+        else:
+            return None
+    value = total + (current or 0)
+    if not seen_any or value <= 0 or value >= LARGEST:
         return None
     return dollars(value)

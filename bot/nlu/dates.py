@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, List, Optional, Sequence
 
-from dateutil.relativedelta import relativedelta
+from dateutil.relativedelta import MO, TH, relativedelta
 
 from bot.nlu import lexicon
 
@@ -296,6 +296,8 @@ def parse_vague(words: Sequence[str], today: dt.date, role: Optional[str] = None
     if text in ("earlier this month", "early this month", "beginning this month", "start this month",
                 "beginning month", "start month", "first this month", "this month"):
         return _check(_month_start(today, 0), today, role, **flags)
+    if text in ("this week", "earlier this week", "early this week", "beginning this week", "beginning week"):
+        return _check(today - dt.timedelta(days=today.weekday()), today, role, **flags)
     if text in ("last week", "past week", "week before last"):
         # The Monday that began that week.
         back = 14 if text == "week before last" else 7
@@ -327,7 +329,47 @@ def parse_vague(words: Sequence[str], today: dt.date, role: Optional[str] = None
     return _check(min(day, today), today, role, **flags)
 
 
+# Days people name instead of dating ("it came on thanksgiving"): month, day, and for
+# the floating ones the weekday rule (dateutil: TH(+4) is the fourth Thursday).
+_NAMED_DAYS = {
+    "thanksgiving": (11, 1, TH(+4), 0), "thanksgiving day": (11, 1, TH(+4), 0),
+    "black friday": (11, 1, TH(+4), 1), "day after thanksgiving": (11, 1, TH(+4), 1),
+    "christmas": (12, 25, None, 0), "xmas": (12, 25, None, 0), "christmas day": (12, 25, None, 0),
+    "christmas eve": (12, 24, None, 0), "xmas eve": (12, 24, None, 0),
+    "new years": (1, 1, None, 0), "new year": (1, 1, None, 0), "new years day": (1, 1, None, 0),
+    "new year day": (1, 1, None, 0), "new years eve": (12, 31, None, 0), "new year eve": (12, 31, None, 0),
+    "halloween": (10, 31, None, 0), "veterans day": (11, 11, None, 0),
+    "fourth of july": (7, 4, None, 0), "4th of july": (7, 4, None, 0), "independence day": (7, 4, None, 0),
+    "labor day": (9, 1, MO(+1), 0), "memorial day": (5, 31, MO(-1), 0),
+}
+NAMED_DAY_PHRASES = tuple(_NAMED_DAYS)
+
+
+def _named_day_in(year: int, name: str) -> dt.date:
+    month, day, weekday, shift = _NAMED_DAYS[name]
+    date = dt.date(year, month, day)
+    if weekday is not None:
+        date += relativedelta(weekday=weekday)
+    return date + dt.timedelta(days=shift)
+
+
+def parse_named_day(words: Sequence[str], today: dt.date, role: Optional[str] = None) -> Optional[DateValue]:
+    """'thanksgiving', 'christmas eve', "new year's": the most recent one (the nearest for a
+    respond-by date)."""
+    name = " ".join(w for w in words if w not in ("'s", "’s", "'", "the", "on")).replace("years'", "years")
+    if name not in _NAMED_DAYS:
+        return None
+    years = (today.year - 1, today.year, today.year + 1)
+    candidates = [_named_day_in(y, name) for y in years]
+    if role == ROLE_REPLY_BY:
+        date = _nearest(candidates, today)
+    else:
+        date = max(d for d in candidates if d <= today)
+    return _check(date, today, role, relative=True)
+
+
 PARSERS: dict = {
+    "DATE_NAMED": parse_named_day,
     "DATE_NUM": lambda words, today, role: parse_numeric(words[-1], today, role) if words else None,
     "DATE_MD": parse_month_day,
     "DATE_DAY": lambda words, today, role: _day_only(words, today, role),
@@ -340,7 +382,9 @@ PARSERS: dict = {
 
 
 def _day_only(words: Sequence[str], today: dt.date, role: Optional[str]) -> Optional[DateValue]:
-    day = day_number([w for w in words if w not in ("on", "dated")])
+    """'the 3rd', 'on the 2nd', 'thursday the 26th' (the weekday only names the same day)."""
+    skip = {"on", "dated", ",", *lexicon.WEEKDAYS, *lexicon.WEEKDAY_SHORT}
+    day = day_number([w for w in words if w not in skip and w.rstrip(".") not in skip])
     return None if day is None else resolve_day_of_month(day, today, role)
 
 

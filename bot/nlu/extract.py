@@ -118,6 +118,9 @@ class Extractor:
             while start < cand.end - 1 and words[start] in _TRIM_LEADING:
                 start += 1
             span_words = words[start:cand.end]
+            if cue == roles.NOT_NOTICE:
+                taken.append(_chars(doc, cand.start, cand.end))
+                continue
             role = None if cue == roles.PRINTED else cue
             if cand.label == "DATE_REL" and tuple(span_words) in _TODAY_WORDS and cue is None and not short:
                 continue  # "can you help me today" is no notice date

@@ -135,14 +135,17 @@ CURRENCY_WORDS: FrozenSet[str] = frozenset({"dollars", "dollar", "bucks", "usd",
 # A bare number is money only next to one of these ("i owe 8000", "balance is 12,500").
 AMOUNT_CUES: FrozenSet[str] = frozenset(
     {"owe", "owed", "owes", "owing", "balance", "debt", "total", "totals", "bill", "amount",
-     "due", "pay", "paying", "payed", "paid", "ow", "oww", "oweing", "bal"}
+     "due", "pay", "paying", "payed", "paid", "ow", "oww", "oweing", "bal",
+     # what a levy took: "the irs took 2,300 out of my checking"
+     "took", "take", "taken", "taking", "seized", "levied", "garnished", "froze", "emptied", "grabbed"}
 )
 # Tokens allowed between a cue and its number ("owe them about 8000").
 AMOUNT_FILLERS: FrozenSet[str] = frozenset(
     {"is", "was", "of", "about", "around", "like", "roughly", "approx", "approximately", "them",
      "the", "irs", "maybe", "almost", "over", "nearly", "abt", "bout", "just", "under", "a",
      "total", "says", "said", "it", "its", "it's", "they", "say", "i", "me", "like,", "~", "$",
-     "right", "now", "currently", "is:", "="}
+     "right", "now", "currently", "is:", "=", "something", "somewhere", "roughly", "close", "to",
+     "more", "than", "least", "at", "already", "all", "out"}
 )
 # Retirement plans that look like "40k" amounts.
 NOT_AMOUNT_K: FrozenSet[str] = frozenset({"401k", "403b", "457b", "401"})

@@ -98,7 +98,7 @@ DOLLAR = {"ORTH": {"IN": ["$", "US$", "usd", "USD"]}}
 
 
 def _date_patterns() -> dict:
-    patterns = {"DATE_NUM": [], "DATE_MD": [], "DATE_DAY": [], "DATE_DAY_OF": [], "DATE_WEEKDAY": [],
+    patterns = {"DATE_NAMED": [], "DATE_NUM": [], "DATE_MD": [], "DATE_DAY": [], "DATE_DAY_OF": [], "DATE_WEEKDAY": [],
                 "DATE_REL": [], "DATE_AGO": [], "DATE_VAGUE": []}
     for prefix in WEEKDAY_PREFIX:
         patterns["DATE_NUM"].append([*prefix, NUMERIC])
@@ -112,6 +112,7 @@ def _date_patterns() -> dict:
                 )
     for day in ORDINAL_VARIANTS:
         patterns["DATE_DAY"].append([{"LOWER": "the"}, *day])
+        patterns["DATE_DAY"].append([WEEKDAY_ANY, OPT_COMMA, {"LOWER": "the", "OP": "?"}, *day])
         patterns["DATE_DAY"].append([*day])  # kept only as a whole answer or after on/dated
         patterns["DATE_DAY_OF"].append(
             [OPT_THE, *day, {"LOWER": "of"}, {"LOWER": {"IN": ["this", "last", "past", "previous"]}},
@@ -125,6 +126,12 @@ def _date_patterns() -> dict:
         [{"LOWER": "this"}, {"LOWER": "past"}, WEEKDAY_ANY],
         [{"LOWER": "on"}, {"LOWER": {"IN": ["last", "this", "past"]}}, WEEKDAY_ANY],
     ]
+    for phrase in dates.NAMED_DAY_PHRASES:
+        tokens = [{"LOWER": w} for w in phrase.split()]
+        if phrase.startswith("new year"):  # "new year's eve", "new years eve"
+            tokens = [{"LOWER": "new"}, {"LOWER": {"IN": ["year", "years", "yr", "yrs"]}},
+                      {"LOWER": {"IN": ["'s", "’s", "'"]}, "OP": "?"}, *tokens[2:]]
+        patterns["DATE_NAMED"].append(tokens)
     for phrase in dates.RELATIVE_DAY_PHRASES:
         patterns["DATE_REL"].append([{"LOWER": word} for word in phrase])
     for count in ([COUNT], [COUNT_WORD], [{"LOWER": "a"}, {"LOWER": {"IN": ["couple", "few"]}},
@@ -136,7 +143,8 @@ def _date_patterns() -> dict:
         "start of this month", "start of the month", "first of this month", "first of the month",
         "last week", "the week before last", "last month", "beginning of last month",
         "start of last month", "early last month", "end of last month", "late last month",
-        "middle of last month", "mid last month", "this month",
+        "middle of last month", "mid last month", "this month", "this week", "earlier this week",
+        "early this week", "beginning of this week", "beginning of the week",
     ]
     for phrase in vague:
         patterns["DATE_VAGUE"].append([{"LOWER": w} for w in phrase.split()])
@@ -156,12 +164,27 @@ def _amount_patterns() -> List[list]:
         [MONEY_GLUED, {**CURRENCY, "OP": "?"}],  # "40k", "12.5k"
         [MONEY_NUMBER, MULTIPLIER, {**CURRENCY, "OP": "?"}],  # "40 grand", "40 thousand dollars"
         [MONEY_NUMBER, CURRENCY],  # "5000 dollars"
-        [NUMBER_WORD, {"LOWER": {"IN": [*lexicon.NUMBER_WORDS, "-"]}, "OP": "*"}, MULTIPLIER,
-         {**MULTIPLIER, "OP": "?"}, {**CURRENCY, "OP": "?"}],  # "forty five thousand"
+        # "forty five thousand", "twelve thousand five hundred dollars"
+        [NUMBER_WORD, {"LOWER": {"IN": [*lexicon.NUMBER_WORDS, *lexicon.MULTIPLIERS, "-", "and"]}, "OP": "*"},
+         MULTIPLIER, {**CURRENCY, "OP": "?"}],
         [{"LOWER": {"IN": ["a", "one"]}}, {"LOWER": "hundred"}, {"LOWER": {"IN": ["thousand", "grand", "k"]}},
          {**CURRENCY, "OP": "?"}],
         [MONEY_NUMBER],  # a bare number: money only after a cue, or as a whole answer
     ]
+
+
+class NluConfigError(RuntimeError):
+    """The configured trained spaCy pipeline cannot be loaded (raised at start, not per message)."""
+
+
+def _load_trained(name: str):
+    try:
+        return spacy.load(name)
+    except (OSError, IOError, ValueError) as error:
+        raise NluConfigError(
+            f"cannot load the spaCy pipeline '{name}' (INTAKE_NLU_SPACY_MODEL or the component's "
+            f"spacy_model): {error}. Leave it empty to use the rules only."
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -184,7 +207,7 @@ class Pipeline:
         for target, phrases in levy.PHRASES.items():
             self.phrases.add(f"LEVY:{target}", [self.nlp.make_doc(p) for p in phrases])
         self.phrases.add("GARNISH", [self.nlp.make_doc(p) for p in levy.GARNISH_WORDS])
-        self.trained = spacy.load(trained_model) if trained_model else None
+        self.trained = _load_trained(trained_model) if trained_model else None
 
     def candidates(self, text: str) -> Tuple[Doc, List[Candidate]]:
         doc = self.nlp(text)

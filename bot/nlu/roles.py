@@ -8,6 +8,7 @@ received), the 10th is printed on it (no role). For each date, left to right:
 3. failing that, a date joined to the previous one by "and" or a comma shares its role
    ("got a CP504 on 11/21 and an LT11 on 11/24");
 4. no cue: no role, which the contract reads as "printed or unspecified".
+A date about something else (the day a levy hit, today's date) is marked NOT_NOTICE.
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from typing import List, Optional, Sequence, Tuple
 from bot.nlu.dates import ROLE_RECEIVED, ROLE_REPLY_BY
 
 PRINTED = "printed"
+# A date about something else: the day a levy hit ("they levied my account on monday"),
+# or today's date ("today is the 27th"). It must not become the notice's date.
+NOT_NOTICE = "not_notice"
 
 _RECEIVED = frozenset({
     "came", "come", "comes", "arrived", "arrive", "arrives", "got", "get", "gotten", "recieved",
@@ -31,6 +35,13 @@ _REPLY_BY = frozenset({
     "by", "before", "until", "till", "til", "untill", "due", "deadline", "respond", "reply",
     "expires", "expire", "latest", "postmarked", "postmark",
 })
+_NOT_NOTICE = frozenset({
+    "levied", "froze", "frozen", "garnished", "seized", "emptied", "drained", "took", "taken",
+    "grabbed", "cleaned",
+})
+# "it says": printed, unless the words after the date say what it is ("my letter says
+# december 3 is the last day to respond").
+_WEAK = frozenset({"says", "say", "said"})
 _UNTIL = frozenset({"until", "till", "til", "untill"})
 # "didn't get here until 11/9", "wasn't opened till friday": arrival, not a deadline.
 _NEGATIONS = frozenset({"didnt", "didn't", "not", "wasnt", "wasn't", "never", "n't", "nt", "didn", "havent",
@@ -42,6 +53,8 @@ _PAIRS = {
     ("date", "by"): ROLE_REPLY_BY, ("sent", "by"): "", ("mailed", "by"): "",
     ("is", "from"): PRINTED, ("was", "from"): PRINTED, ("its", "from"): PRINTED,
     ("it's", "from"): PRINTED, ("dated", "from"): PRINTED,
+    ("last", "day"): ROLE_REPLY_BY, ("today", "is"): NOT_NOTICE, ("todays", "date"): NOT_NOTICE,
+    ("today's", "date"): NOT_NOTICE,
 }
 # Words that end a clause: a cue never reaches across them.
 _BOUNDARIES = frozenset({"but", "and", ";", ".", "!", "?", "though", "although", "however", "while",
@@ -60,6 +73,8 @@ def _cue(words: Sequence[str], i: int) -> Optional[str]:
         return _PAIRS[(words[i - 1], word)]
     if word in _UNTIL and any(w in _NEGATIONS for w in words[max(0, i - 4):i]):
         return ROLE_RECEIVED
+    if word in _NOT_NOTICE:
+        return NOT_NOTICE
     if word in _REPLY_BY:
         return ROLE_REPLY_BY
     if word in _PRINTED:
@@ -109,14 +124,14 @@ def _joined(words: Sequence[str], previous: Span, span: Span) -> bool:
 
 def assign(words: Sequence[str], spans: Sequence[Span]) -> List[Optional[str]]:
     """The role of each date span (token indices, in text order): "received", "reply_by",
-    PRINTED or None (no cue)."""
+    PRINTED, NOT_NOTICE or None (no cue)."""
     roles: List[Optional[str]] = []
     earlier: List[Tuple[Span, Optional[int]]] = []
     starts = [s[0] for s in spans]
     for n, span in enumerate(spans):
         cue, cue_at = _left(words, span, earlier)
-        if cue is None:
-            cue = _right(words, span, starts[n + 1:])
+        if cue is None or (cue_at is not None and words[cue_at] in _WEAK):
+            cue = _right(words, span, starts[n + 1:]) or cue
         if cue is None and n > 0 and roles[-1] and _joined(words, spans[n - 1], span):
             cue = roles[-1]
         roles.append(cue or None)
