@@ -39,6 +39,8 @@ _TODAY_WORDS = frozenset({("today",), ("tonight",), ("this", "morning"), ("this"
                           ("this", "evening"), ("earlier", "today"), ("2day",), ("tday",), ("todya",)})
 # A bare number below this, with no "$" and no unit, is no balance ("11", "owe 2 of them").
 SMALLEST_BARE_AMOUNT = 100
+# Leading zeros or a long run of digits without separators: an identifier, not dollars.
+_ID_LIKE = re.compile(r"^0\d|^\d{9,}$")
 _PERIODS = frozenset({"month", "week", "year", "mo", "wk", "yr", "paycheck", "check", "payday"})
 _PERIOD_WORDS = frozenset({"monthly", "weekly", "yearly", "annually", "/mo", "/month", "/wk", "biweekly"})
 _YEAR_LIKE = re.compile(r"^(19[89]\d|20[0-4]\d)$")
@@ -168,7 +170,10 @@ class Extractor:
                 found: List[Dict[str, Any]]) -> None:
         words = [token.lower_ for token in doc]
         usable = [c for c in cands if c.label == "AMOUNT" and not _overlaps(*_chars(doc, c.start, c.end), taken)]
-        short = _content_tokens(doc) <= 4
+        # A lone number as a whole answer ("12500", "about 8000") is the amount asked for;
+        # several digit groups ("call 503-555-1212") are a phone or account number.
+        digit_groups = sum(1 for token in doc if any(ch.isdigit() for ch in token.text))
+        short = _content_tokens(doc) <= 4 and digit_groups == 1
         for cand in _longest_first(usable):
             span_words = words[cand.start:cand.end]
             after = words[cand.end] if cand.end < len(words) else ""
@@ -178,6 +183,8 @@ class Extractor:
                 continue
             bare = len(span_words) == 1 and not span_words[0][-1:].isalpha()
             before = words[cand.start - 1] if cand.start > 0 else ""
+            if bare and before != "$" and _ID_LIKE.match(span_words[0]):
+                continue  # "000123456789": an account or case number
             if bare:
                 if before == "$":
                     pass
