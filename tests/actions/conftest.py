@@ -31,7 +31,10 @@ def make_tracker(
     requested_slot: Optional[str] = None,
     sender_id: str = "test-user",
     channel: str = "rest",
+    extracted: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
+    """`extracted`: slot candidates the form appends after the user message (the ones a
+    FormValidationAction validates)."""
     slots = dict(slots or {})
     if requested_slot:
         slots["requested_slot"] = requested_slot
@@ -42,7 +45,7 @@ def make_tracker(
     }
     history = list(events or []) + [
         {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}
-    ]
+    ] + [{"event": "slot", "name": name, "value": value} for name, value in (extracted or {}).items()]
     return Tracker(
         sender_id,
         slots,
