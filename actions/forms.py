@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -54,11 +55,13 @@ def previous_slot_value(tracker: Tracker, slot: str) -> Any:
     return None
 
 
-class IntakeValidation(FormValidationAction):
-    """Shared by the three forms: skip handling and per-question failure counts."""
+class IntakeValidation(FormValidationAction, ABC):
+    """Shared by the three forms: skip handling and per-question failure counts.
+    Abstract, so rasa_sdk does not register it as an action."""
 
-    def name(self) -> Text:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        ...
 
     @staticmethod
     def wants_to_skip(tracker: Tracker) -> bool:
