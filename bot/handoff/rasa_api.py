@@ -4,8 +4,10 @@ Rasa 3.6 behaviour this relies on (architecture doc, pitfalls):
 - POST /conversations/{id}/tracker/events with {"event": "pause"} / {"event": "resume"}.
 - An advisor message is a bot event posted with ?execute_side_effects=true&output_channel=latest:
   Rasa sends it through the channel the taxpayer last wrote from (socket.io, SMS) and records it.
-- A `+` in a conversation id (an SMS sender like +15551234567) must reach Rasa literally;
-  percent-encoded as %2B it names another conversation. Other characters are percent-encoded.
+- Rasa's sanic (21.12) does not percent-decode path parameters: `%2B1555` reaches Rasa as the
+  id "%2B1555", another conversation than "+1555" (an SMS sender). So ids are sent literally;
+  an id with a character that cannot appear literally in a URL path (space, ?, #, %, non-ASCII)
+  cannot be addressed through the API at all, and the client says so instead of guessing.
 - The token goes in the `token` query parameter (Rasa's --auth-token).
 """
 from __future__ import annotations
@@ -25,9 +27,15 @@ class RasaError(Exception):
     """Rasa could not be reached or refused the call; the message says which."""
 
 
+# RFC 3986 path characters (unreserved, sub-delims, ":", "@") and "/" (Rasa's route is <id:path>).
+PATH_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/")
+
+
 def conversation_path(conversation_id: str) -> str:
-    # Keep "+" literal (see module doc); encode everything else that is not URL-safe.
-    return urllib.parse.quote(conversation_id, safe="+@:")
+    """The id as it must appear in Rasa's URL: literally (see the module doc)."""
+    if not conversation_id or any(ch not in PATH_SAFE for ch in conversation_id):
+        raise RasaError(f"the conversation id {conversation_id!r} has characters Rasa's HTTP API cannot address")
+    return conversation_id
 
 
 @dataclass
