@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Optional
 
 import psycopg2
 import requests
-from sqlalchemy import text
 
 from bot.handoff import schema
 from bot.handoff.db import make_engine
@@ -63,10 +62,6 @@ def clear_cases(db_url: str) -> None:
     with engine.begin() as conn:
         for table in tables:
             conn.execute(table.delete())
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ALTER SEQUENCE handoff_cases_id_seq RESTART WITH 1"))
-        else:
-            conn.execute(text("DELETE FROM sqlite_sequence WHERE name = 'handoff_cases'"))
     engine.dispose()
 
 
