@@ -75,7 +75,8 @@ class HandoffClient:
     _flusher_lock = threading.Lock()
 
     def __init__(self, api_url: str, service_token: str, outbox: Outbox, attempts: int = 3,
-                 timeout: float = 4.0, outbox_interval: float = 5.0, backoff: float = 0.3):
+                 timeout: float = 4.0, outbox_interval: float = 5.0, backoff: float = 0.3,
+                 background_flush: bool = True):
         self.api_url = api_url.rstrip("/")
         self.service_token = service_token
         self.outbox = outbox
@@ -83,6 +84,7 @@ class HandoffClient:
         self.timeout = timeout
         self.outbox_interval = outbox_interval
         self.backoff = backoff
+        self.background_flush = background_flush  # False: only later submits and the CLI deliver
         self._flusher: Optional[threading.Thread] = None
         self._session = requests.Session()
         self._send_lock = threading.Lock()  # one submit/flush at a time keeps the order
@@ -195,6 +197,8 @@ class HandoffClient:
     # --- background delivery -----------------------------------------------------------------------
     def start_flusher(self) -> None:
         """Retries the outbox in a daemon thread until it is empty (no thread while it is empty)."""
+        if not self.background_flush:
+            return
         with self._flusher_lock:
             if self._flusher is not None and self._flusher.is_alive():
                 return
