@@ -72,7 +72,10 @@ def _jsonable(value: Any) -> Any:
 
 
 class HandoffClient:
+    # One background flusher per outbox per process, however many clients are created
+    # (the escalation action may build one per call).
     _flusher_lock = threading.Lock()
+    _flushers: Dict[str, threading.Thread] = {}
 
     def __init__(self, api_url: str, service_token: str, outbox: Outbox, attempts: int = 3,
                  timeout: float = 4.0, outbox_interval: float = 5.0, backoff: float = 0.3,
@@ -85,7 +88,6 @@ class HandoffClient:
         self.outbox_interval = outbox_interval
         self.backoff = backoff
         self.background_flush = background_flush  # False: only later submits and the CLI deliver
-        self._flusher: Optional[threading.Thread] = None
         self._session = requests.Session()
         self._send_lock = threading.Lock()  # one submit/flush at a time keeps the order
 
@@ -199,11 +201,14 @@ class HandoffClient:
         """Retries the outbox in a daemon thread until it is empty (no thread while it is empty)."""
         if not self.background_flush:
             return
+        key = str(self.outbox.root.resolve())
         with self._flusher_lock:
-            if self._flusher is not None and self._flusher.is_alive():
+            running = self._flushers.get(key)
+            if running is not None and running.is_alive():
                 return
-            self._flusher = threading.Thread(target=self._flush_loop, name="handoff-outbox", daemon=True)
-            self._flusher.start()
+            thread = threading.Thread(target=self._flush_loop, name="handoff-outbox", daemon=True)
+            self._flushers[key] = thread
+            thread.start()
 
     def _flush_loop(self) -> None:
         while True:
@@ -218,7 +223,7 @@ class HandoffClient:
             if report.remaining == 0:
                 with self._flusher_lock:
                     if not self.outbox.pending():
-                        self._flusher = None
+                        self._flushers.pop(str(self.outbox.root.resolve()), None)
                         return
 
 

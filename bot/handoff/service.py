@@ -101,6 +101,18 @@ class HandoffService:
             case["transcript_error"] = str(error)
         return case
 
+    def retry_hand_backs(self) -> int:
+        """Resumes conversations left paused because Rasa was down when their case was resolved."""
+        if self.rasa is None:
+            return 0
+        done = 0
+        for case in self.store.cases_awaiting_resume():
+            name = case["assignee"]["name"] if case["assignee"] else "The advisor"
+            actor = Actor("advisor", case["assignee"]["id"] if case["assignee"] else None, name)
+            if self._hand_back(case, actor, record_failure=False)["error"] is None:
+                done += 1
+        return done
+
     # --- the live side ------------------------------------------------------------------------------
     def _take_over(self, case: Dict[str, Any], advisor: Actor) -> Dict[str, Any]:
         """Pauses the bot and tells the taxpayer a person joined; records what happened."""
@@ -129,22 +141,27 @@ class HandoffService:
             return {"paused": True, "changed": True, "error": str(error)}
         return {"paused": True, "changed": True, "error": None}
 
-    def _hand_back(self, case: Dict[str, Any], advisor: Actor) -> Dict[str, Any]:
-        """Tells the taxpayer the advisor left and resumes the bot."""
+    def _hand_back(self, case: Dict[str, Any], advisor: Actor, record_failure: bool = True) -> Dict[str, Any]:
+        """Resumes the bot and tells the taxpayer the advisor left (retried later if Rasa is down)."""
         if self.rasa is None:
             return {"paused": True, "changed": False, "error": "live handoff is off (no RASA_URL)"}
         conversation = case["conversation_id"]
         try:
-            self.rasa.send_bot_message(conversation, ADVISOR_LEFT.format(name=advisor.name),
-                                       {"handoff": {"case_id": case["id"], "advisor": advisor.name}})
             self.rasa.resume(conversation)
         except RasaError as error:
             logger.warning("could not resume conversation of case %s: %s", case["id"], error)
-            self.store.add_activity(case["id"], f"The bot could not be resumed: {error}. The conversation "
-                                                f"stays paused in the assistant.", action="resume_failed",
-                                    detail={"error": str(error)})
-            return {"paused": True, "changed": True, "error": str(error)}
-        self.store.set_bot_paused(case["id"], False, SYSTEM, "The bot is back: the taxpayer was told the advisor left.")
+            if record_failure:
+                self.store.add_activity(case["id"], f"The bot could not be resumed: {error}. The queue keeps "
+                                                    f"trying for a day.", action="resume_failed",
+                                        detail={"error": str(error)})
+            return {"paused": True, "changed": record_failure, "error": str(error)}
+        note = "The bot is back: the taxpayer was told the advisor left."
+        try:
+            self.rasa.send_bot_message(conversation, ADVISOR_LEFT.format(name=advisor.name),
+                                       {"handoff": {"case_id": case["id"], "advisor": advisor.name}})
+        except RasaError as error:
+            note = f"The bot is back, but the taxpayer was not told the advisor left: {error}"
+        self.store.set_bot_paused(case["id"], False, SYSTEM, note)
         return {"paused": False, "changed": True, "error": None}
 
 

@@ -520,6 +520,14 @@ class Store:
             self._message(conn, case_id, ACTIVITY, note, actor)
             return self._case(conn, case_id)
 
+    def cases_awaiting_resume(self, within: dt.timedelta = dt.timedelta(days=1)) -> List[Dict[str, Any]]:
+        """Resolved cases whose conversation is still paused in Rasa (the resume failed)."""
+        with self._read() as conn:
+            rows = conn.execute(self._case_query().where(and_(
+                T.cases.c.status == RESOLVED, T.cases.c.bot_paused.is_(True),
+                T.cases.c.resolved_at >= self.now() - within)).order_by(T.cases.c.id)).mappings().all()
+            return [self._case_out(row) for row in rows]
+
     def add_activity(self, case_id: int, content: str, actor: Actor = SYSTEM, action: Optional[str] = None,
                      detail: Optional[Dict[str, Any]] = None) -> None:
         with self._write() as conn:

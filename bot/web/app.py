@@ -11,6 +11,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -36,6 +37,8 @@ STATIC_DIR = HERE / "static"
 PAGES_DIR = HERE / "pages"
 TEMPLATES_DIR = HERE / "templates"
 MAX_BODY = 256 * 1024
+# How often a failed resume (Rasa was down when the case was resolved) is retried.
+RESUME_RETRY_SECONDS = float(os.environ.get("HANDOFF_RESUME_RETRY_SECONDS") or 60.0)
 
 DASHBOARD_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                  "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -120,6 +123,9 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
     sender = WebhookSender(store, settings.webhooks)
     app.ctx.store, app.ctx.service, app.ctx.settings = store, service, settings
 
+    def loop_time() -> float:
+        return asyncio.get_running_loop().time()
+
     async def run(fn: Callable, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
 
@@ -162,13 +168,18 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
         pool.shutdown(wait=False)
 
     async def background() -> None:
-        """Delivers webhooks as soon as they are queued, retries on their backoff, wakes snoozes."""
+        """Delivers webhooks as soon as they are queued, retries on their backoff, wakes snoozes,
+        and resumes conversations whose resume failed at resolve time."""
         event: asyncio.Event = app.ctx.webhook_event
+        last_resume_retry = 0.0
         while True:
             try:
                 if settings.webhooks.urls:
                     await run(sender.deliver_due)
                 await run(store.wake_snoozed)
+                if loop_time() - last_resume_retry >= RESUME_RETRY_SECONDS:
+                    last_resume_retry = loop_time()
+                    await run(service.retry_hand_backs)
                 wait = 15.0
                 if settings.webhooks.urls:
                     due = await run(store.next_webhook_due)

@@ -19,7 +19,7 @@ import requests
 from actions.handoff import RESTART_WHILE_ADVISOR_TEXT
 from bot.handoff.service import ADVISOR_JOINED, ADVISOR_LEFT
 from bot.stack import Stack, settings
-from tests.integration.handoff.support import ROOT, Api, WebServer, clear_cases, free_port
+from tests.integration.handoff.support import ROOT, Api, Gate, WebServer, clear_cases, free_port
 from tests.unit.handoff.cases import escalation
 
 pytestmark = pytest.mark.stack
@@ -221,3 +221,32 @@ def test_when_rasa_is_down_the_claim_says_so_and_the_reply_is_not_recorded(db_ur
         assert after["messages"] == before["messages"] and after["first_reply_created_at"] is None
     finally:
         server.stop()
+
+
+def test_a_resume_that_failed_is_retried_until_rasa_answers(rasa, db_url, tokens, tmp_path, taxpayer):
+    gate = Gate(int(rasa["RASA_PORT"]))
+    clear_cases(db_url)
+    server = WebServer({"HANDOFF_DB_URL": db_url, "STATE_DIR": str(tmp_path), "SERVICE_TOKEN": tokens["service"],
+                        "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": gate.url, "RASA_TOKEN": RASA_TOKEN,
+                        "HANDOFF_RESUME_RETRY_SECONDS": "0.5"}, tmp_path / "web.log").start()
+    try:
+        api = Api(server.url, tokens["service"], tokens["advisor"])
+        taxpayer.say("hello")
+        case_id, claimed = escalate_and_claim(api, taxpayer)
+        assert claimed["live"]["bot_paused"] is True
+        gate.open = False  # Rasa unreachable for the queue
+        resolved = api.act(case_id, "resolve", {}).json()
+        assert resolved["status"] == "resolved" and resolved["live"]["bot_paused"] is True
+        assert "unreachable" in resolved["live"]["error"]
+        assert taxpayer.tracker()["paused"] is True and taxpayer.say("hello") == []
+        gate.open = True
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and taxpayer.tracker()["paused"]:
+            time.sleep(0.2)
+        assert taxpayer.tracker()["paused"] is False
+        assert ADVISOR_LEFT.format(name="Dev Advisor") in taxpayer.bot_texts()
+        assert api.case(case_id)["bot_paused"] is False
+        assert taxpayer.say("hello") == ["Hello from the fixture assistant."]
+    finally:
+        server.stop()
+        gate.close()
