@@ -1,7 +1,7 @@
 """Handing the case to a human advisor: consent, contact details, then the queue."""
-import asyncio
 import logging
 import re
+from functools import lru_cache
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import case_from
-from bot import clock
+from bot.handoff.client import HandoffClient
 from bot.settings import firm_phone
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,12 @@ def contact_of(tracker: Tracker) -> Dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1)
+def handoff_client() -> HandoffClient:
+    """One client per action-server process: it owns the outbox's background flusher."""
+    return HandoffClient.from_env()
+
+
 class ActionEscalate(Action):
     """Creates (or updates) the advisor case with everything gathered, then tells the
     taxpayer truthfully what happens next and by when."""
@@ -74,9 +80,6 @@ class ActionEscalate(Action):
         return "action_escalate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        from bot.handoff.client import HandoffClient
-        from bot.handoff.sla import promise_text
-
         case = case_from(tracker)
         contact = contact_of(tracker)
         payload = case.handoff_payload(
@@ -85,20 +88,24 @@ class ActionEscalate(Action):
             reason=tracker.get_slot("escalation_reason") or "user_requested",
             contact=contact,
         )
-        result = await asyncio.to_thread(HandoffClient.from_env().submit, payload)
+        result = await handoff_client().submit_async(payload)
         method_words = "call you" if contact["method"] == "phone" else "email you"
-        if not result.delivered:
-            logger.warning("handoff for conversation %s kept in the outbox", tracker.sender_id)
+        if result.rejected:  # a bug on our side: the queue refused the case's shape
+            logger.error("handoff for conversation %s rejected: %s", tracker.sender_id, result.error)
+            dispatcher.utter_message(response="utter_handoff_failed", firm_phone=firm_phone())
+            return []
+        if not result.delivered:  # kept in the durable outbox; delivered when the queue is back
+            logger.warning("handoff for conversation %s queued in the outbox", tracker.sender_id)
             dispatcher.utter_message(
                 response="utter_handoff_saved_offline", method_words=method_words, firm_phone=firm_phone()
             )
-            return [SlotSet("case_id", result.case_id)]
-        if tracker.get_slot("case_id"):
+            return []
+        if result.created is False:
             dispatcher.utter_message(response="utter_handoff_updated")
         dispatcher.utter_message(
             response="utter_handoff_created",
             priority_words=PRIORITY_WORDS.get(result.priority, "normal priority"),
             method_words=method_words,
-            promise=promise_text(result.priority, clock.utcnow()),
+            promise=result.promise,
         )
         return [SlotSet("case_id", str(result.case_id))]
