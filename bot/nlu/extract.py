@@ -47,6 +47,18 @@ _YEAR_LIKE = re.compile(r"^(19[89]\d|20[0-4]\d)$")
 _TRIM_LEADING = frozenset({"on", "dated", "from", "in", ",", "."})
 
 
+_LONG_RUN = re.compile(r"\S{40,}")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
+def _tokenizable(text: str) -> str:
+    """The text spaCy tokenizes: the same length (so offsets hold), with every symbol in a
+    40+ character run without spaces turned into a space. spaCy splits affixes off such a
+    run one at a time, which took seconds for 5,000 emoji or dollar signs; no date, code or
+    amount lives inside one."""
+    return _LONG_RUN.sub(lambda run: _NOT_ALNUM.sub(" ", run.group(0)), text)
+
+
 def _entity(kind: str, value: Any, start: int, end: int, role: Optional[str] = None,
             info: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     entity: Dict[str, Any] = {
@@ -116,7 +128,7 @@ class Extractor:
             return False  # a bare "3rd" counts only as a whole answer
         return after is None or after in _DAY_FOLLOWERS or doc[cand.end].is_punct
 
-    def dates(self, doc: Doc, cands: List[Candidate], today: dt.date, taken: Claims,
+    def dates(self, doc: Doc, cands: List[Candidate], text: str, today: dt.date, taken: Claims,
               found: List[Dict[str, Any]]) -> None:
         words = [token.lower_ for token in doc]
         usable = [
@@ -127,7 +139,6 @@ class Extractor:
         chosen = _longest_first(usable)
         cues = roles.assign(words, [(c.start, c.end) for c in chosen])
         short = _content_tokens(doc) <= SHORT_ANSWER_TOKENS
-        text = doc.text  # built by spaCy on each access: once here, not per date
         for cand, cue in zip(chosen, cues):
             start = cand.start
             while start < cand.end - 1 and words[start] in _TRIM_LEADING:
@@ -266,8 +277,8 @@ class Extractor:
         taken = Claims(len(text))
         for start, end in codes.spans(notice_matches):
             taken.add(start, end)
-        doc, cands = self.pipeline.candidates(text)
-        self.dates(doc, cands, today, taken, found)
+        doc, cands = self.pipeline.candidates(_tokenizable(text))
+        self.dates(doc, cands, text, today, taken, found)
         self.amounts(doc, cands, taken, found)
         self.levy_targets(doc, cands, taken, found)
         self.model_entities(text, today, taken, found)
