@@ -124,7 +124,9 @@ class Extractor:
         span_words = words[cand.start:cand.end]
         before = words[cand.start - 1] if cand.start > 0 else None
         after = words[cand.end] if cand.end < len(words) else None
-        if span_words[0] != "the" and before not in ("on", "dated", "the") and _content_tokens(doc) > 2:
+        starts_well = span_words[0] == "the" or span_words[0].rstrip(".") in lexicon.WEEKDAYS \
+            or span_words[0].rstrip(".") in lexicon.WEEKDAY_SHORT
+        if not starts_well and before not in ("on", "dated", "the") and _content_tokens(doc) > 2:
             return False  # a bare "3rd" counts only as a whole answer
         return after is None or after in _DAY_FOLLOWERS or doc[cand.end].is_punct
 

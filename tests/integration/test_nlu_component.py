@@ -111,3 +111,24 @@ def test_the_component_is_not_part_of_training():
     assert IntakeEntityExtractor not in [node.uses for node in graph.train_schema.nodes.values()]
     predict = [node for node in graph.predict_schema.nodes.values() if node.uses is IntakeEntityExtractor]
     assert [node.fn for node in predict] == ["process"]
+
+
+def test_the_component_on_its_own(monkeypatch):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.clock import ClockError
+    from bot.nlu.component import IntakeEntityExtractor
+
+    monkeypatch.setenv("INTAKE_TODAY", "2026-11-27")
+    component = IntakeEntityExtractor.create({}, None, None, None)
+    message = Message(data={"text": "got lt 11 yesterday", "entities": [{"entity": "x", "value": "kept"}]})
+    component.process([message])
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
+        ("x", "kept"), ("notice_code", "LT11"), ("notice_date", "2026-11-26"),
+    ]
+    empty = Message(data={})
+    component.process([empty])
+    assert empty.get("entities") == []
+    monkeypatch.setenv("INTAKE_TODAY", "2026-02-30")
+    with pytest.raises(ClockError):
+        IntakeEntityExtractor.create({}, None, None, None)

@@ -200,3 +200,8 @@ def test_resolvers_directly():
 def test_a_levy_notice_is_paper_and_intent_to_levy_is_its_title():
     assert dates_of("i got a levy notice on 11/20") == [("2026-11-20", "received")]
     assert dates_of("final notice of intent to levy 11/13/26") == [("2026-11-13", None)]
+
+
+def test_a_weekday_with_its_day_is_one_date():
+    assert dates_of("it came saturday the 21st") == [("2026-11-21", "received")]
+    assert dates_of("thursday the 26th") == [("2026-11-26", None)]
