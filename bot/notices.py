@@ -36,6 +36,7 @@ _PREFIX = {"cp": "CP", "lt": "LT", "ltr": "L", "letter": "L", "l": "L"}
 # ("$10,504" is money, not a CP504).
 _DIGIT_GROUP_BEFORE = re.compile(r"\d[\s().\-/]*$|[(\-/]$|\d,$")
 _DIGIT_GROUP_AFTER = re.compile(r"^\)?[\s.\-/]*\d")
+_NEIGHBOURHOOD = 24
 
 
 class CatalogError(ValueError):
@@ -130,10 +131,11 @@ class Catalog:
         found: List[NoticeMatch] = []
         for match in _CODE_IN_TEXT.finditer(text or ""):
             prefix, number, suffix = match.group("prefix", "number", "suffix")
-            if not prefix and (
-                _DIGIT_GROUP_BEFORE.search(text[: match.start()])
-                or _DIGIT_GROUP_AFTER.search(text[match.end() :])
-            ):
+            # Only the few characters around the number matter (and bounding them keeps a
+            # long pasted letter linear).
+            before = text[max(0, match.start() - _NEIGHBOURHOOD) : match.start()]
+            after = text[match.end() : match.end() + _NEIGHBOURHOOD]
+            if not prefix and (_DIGIT_GROUP_BEFORE.search(before) or _DIGIT_GROUP_AFTER.search(after)):
                 continue
             notice = self._resolve(prefix, number, suffix)
             if notice is not None:

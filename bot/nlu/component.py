@@ -45,8 +45,10 @@ class IntakeEntityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = {**self.get_default_config(), **config}
         model: Optional[str] = self._config.get("spacy_model") or settings.spacy_model()
-        # Built now, so a missing trained pipeline fails at model load, not mid-conversation.
+        # Built now, so a missing trained pipeline or a malformed INTAKE_TODAY fails at model
+        # load with a clear error, not mid-conversation.
         self._extractor = extraction.Extractor(pipeline(model))
+        clock.today()
 
     @classmethod
     def create(

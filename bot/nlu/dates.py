@@ -84,7 +84,8 @@ def resolve_calendar(
     year: Optional[int], month: int, day: int, today: dt.date, role: Optional[str] = None
 ) -> DateValue:
     """A month and day, with or without a year."""
-    if not 1 <= month <= 12 or not 1 <= day <= 31 or day > max(calendar.monthrange(2000, month)[1], 0):
+    # 2000 is a leap year: a day that exists in no year (Feb 30, Apr 31) is impossible.
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2000, month)[1]:
         return _problem(IMPOSSIBLE, year_inferred=year is None)
     if year is not None:
         date = _valid(year, month, day)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc
 
@@ -47,6 +47,18 @@ _YEAR_LIKE = re.compile(r"^(19[89]\d|20[0-4]\d)$")
 _TRIM_LEADING = frozenset({"on", "dated", "from", "in", ",", "."})
 
 
+_LONG_RUN = re.compile(r"\S{40,}")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
+def _tokenizable(text: str) -> str:
+    """The text spaCy tokenizes: the same length (so offsets hold), with every symbol in a
+    40+ character run without spaces turned into a space. spaCy splits affixes off such a
+    run one at a time, which took seconds for 5,000 emoji or dollar signs; no date, code or
+    amount lives inside one."""
+    return _LONG_RUN.sub(lambda run: _NOT_ALNUM.sub(" ", run.group(0)), text)
+
+
 def _entity(kind: str, value: Any, start: int, end: int, role: Optional[str] = None,
             info: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     entity: Dict[str, Any] = {
@@ -60,8 +72,17 @@ def _entity(kind: str, value: Any, start: int, end: int, role: Optional[str] = N
     return entity
 
 
-def _overlaps(start: int, end: int, taken: Iterable[Tuple[int, int]]) -> bool:
-    return any(start < t_end and t_start < end for t_start, t_end in taken)
+class Claims:
+    """The characters already read as an entity: later entities may not overlap them."""
+
+    def __init__(self, length: int):
+        self._taken = bytearray(length)
+
+    def add(self, start: int, end: int) -> None:
+        self._taken[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(self._taken[start:end])
 
 
 # Vague dates ("in october") yield to exact ones ("october 3rd") over the same words.
@@ -71,9 +92,12 @@ _RANK = {"DATE_VAGUE": 1}
 def _longest_first(cands: Sequence[Candidate]) -> List[Candidate]:
     """Non-overlapping candidates, preferring exact dates, then the longest, then the earliest."""
     chosen: List[Candidate] = []
+    used: set = set()
     for cand in sorted(cands, key=lambda c: (_RANK.get(c.label, 0), -(c.end - c.start), c.start)):
-        if all(cand.end <= c.start or c.end <= cand.start for c in chosen):
+        tokens = range(cand.start, cand.end)
+        if used.isdisjoint(tokens):
             chosen.append(cand)
+            used.update(tokens)
     return sorted(chosen, key=lambda c: c.start)
 
 
@@ -100,16 +124,18 @@ class Extractor:
         span_words = words[cand.start:cand.end]
         before = words[cand.start - 1] if cand.start > 0 else None
         after = words[cand.end] if cand.end < len(words) else None
-        if span_words[0] != "the" and before not in ("on", "dated", "the") and _content_tokens(doc) > 2:
+        starts_well = span_words[0] == "the" or span_words[0].rstrip(".") in lexicon.WEEKDAYS \
+            or span_words[0].rstrip(".") in lexicon.WEEKDAY_SHORT
+        if not starts_well and before not in ("on", "dated", "the") and _content_tokens(doc) > 2:
             return False  # a bare "3rd" counts only as a whole answer
         return after is None or after in _DAY_FOLLOWERS or doc[cand.end].is_punct
 
-    def dates(self, doc: Doc, cands: List[Candidate], today: dt.date, taken: List[Tuple[int, int]],
+    def dates(self, doc: Doc, cands: List[Candidate], text: str, today: dt.date, taken: Claims,
               found: List[Dict[str, Any]]) -> None:
         words = [token.lower_ for token in doc]
         usable = [
             c for c in cands
-            if c.label.startswith("DATE_") and not _overlaps(*_chars(doc, c.start, c.end), taken)
+            if c.label.startswith("DATE_") and not taken.overlaps(*_chars(doc, c.start, c.end))
             and self._date_ok(doc, c, words)
         ]
         chosen = _longest_first(usable)
@@ -121,7 +147,7 @@ class Extractor:
                 start += 1
             span_words = words[start:cand.end]
             if cue == roles.NOT_NOTICE:
-                taken.append(_chars(doc, cand.start, cand.end))
+                taken.add(*_chars(doc, cand.start, cand.end))
                 continue
             role = None if cue == roles.PRINTED else cue
             if cand.label == "DATE_REL" and tuple(span_words) in _TODAY_WORDS and cue is None and not short:
@@ -132,8 +158,8 @@ class Extractor:
             if value.problem == dates.FUTURE and cue is None and not short:
                 continue  # "call me tomorrow": talk of the future, not a date typed wrong
             start_char, end_char = _chars(doc, start, cand.end)
-            self._emit_date(value, role, start_char, end_char, doc.text[start_char:end_char], found)
-            taken.append((start_char, end_char))
+            self._emit_date(value, role, start_char, end_char, text[start_char:end_char], found)
+            taken.add(start_char, end_char)
 
     @staticmethod
     def _emit_date(value: dates.DateValue, role: Optional[str], start: int, end: int, text: str,
@@ -166,10 +192,10 @@ class Extractor:
             return True
         return len(after) == 2 and after[0] in ("a", "per", "an", "/", "every", "each") and after[1] in _PERIODS
 
-    def amounts(self, doc: Doc, cands: List[Candidate], taken: List[Tuple[int, int]],
+    def amounts(self, doc: Doc, cands: List[Candidate], taken: Claims,
                 found: List[Dict[str, Any]]) -> None:
         words = [token.lower_ for token in doc]
-        usable = [c for c in cands if c.label == "AMOUNT" and not _overlaps(*_chars(doc, c.start, c.end), taken)]
+        usable = [c for c in cands if c.label == "AMOUNT" and not taken.overlaps(*_chars(doc, c.start, c.end))]
         # A lone number as a whole answer ("12500", "about 8000") is the amount asked for;
         # several digit groups ("call 503-555-1212") are a phone or account number.
         digit_groups = sum(1 for token in doc if any(ch.isdigit() for ch in token.text))
@@ -198,16 +224,16 @@ class Extractor:
                 continue
             start_char, end_char = _chars(doc, cand.start, cand.end)
             found.append(_entity(AMOUNT, value, start_char, end_char))
-            taken.append((start_char, end_char))
+            taken.add(start_char, end_char)
 
     # --- levy targets ------------------------------------------------------------------------
-    def levy_targets(self, doc: Doc, cands: List[Candidate], taken: List[Tuple[int, int]],
+    def levy_targets(self, doc: Doc, cands: List[Candidate], taken: Claims,
                      found: List[Dict[str, Any]]) -> None:
         words = [token.lower_ for token in doc]
         usable = [
             c for c in cands
             if (c.label.startswith("LEVY:") or c.label == "GARNISH")
-            and not _overlaps(*_chars(doc, c.start, c.end), [t for t in taken])
+            and not taken.overlaps(*_chars(doc, c.start, c.end))
             and not (c.end < len(words) and words[c.end] in levy.NOT_FOLLOWED_BY)
         ]
         chosen = _longest_first(usable)
@@ -226,22 +252,22 @@ class Extractor:
             found.append(_entity(LEVY_TARGET, target, start_char, end_char))
 
     # --- a trained spaCy pipeline, when configured ---------------------------------------------
-    def model_entities(self, text: str, today: dt.date, taken: List[Tuple[int, int]],
+    def model_entities(self, text: str, today: dt.date, taken: Claims,
                        found: List[Dict[str, Any]]) -> None:
         for label, start, end in self.pipeline.model_entities(text):
-            if _overlaps(start, end, taken):
+            if taken.overlaps(start, end):
                 continue
             words = text[start:end]
             if label == "DATE":
                 value = dates.parse_free_text(words, today)
                 if value is not None:
                     self._emit_date(value, None, start, end, words, found)
-                    taken.append((start, end))
+                    taken.add(start, end)
             elif label == "MONEY":
                 amount = amounts.parse([t.text for t in self.pipeline.nlp.make_doc(words)])
                 if amount is not None:
                     found.append(_entity(AMOUNT, amount, start, end))
-                    taken.append((start, end))
+                    taken.add(start, end)
 
     # --- all of it ---------------------------------------------------------------------------
     def extract(self, text: str, today: dt.date) -> List[Dict[str, Any]]:
@@ -250,9 +276,11 @@ class Extractor:
         notice_matches = codes.find(text)
         for match in notice_matches:
             found.append(_entity(NOTICE_CODE, match.code, match.start, match.end, info={"known": match.known}))
-        taken = codes.spans(notice_matches)
-        doc, cands = self.pipeline.candidates(text)
-        self.dates(doc, cands, today, taken, found)
+        taken = Claims(len(text))
+        for start, end in codes.spans(notice_matches):
+            taken.add(start, end)
+        doc, cands = self.pipeline.candidates(_tokenizable(text))
+        self.dates(doc, cands, text, today, taken, found)
         self.amounts(doc, cands, taken, found)
         self.levy_targets(doc, cands, taken, found)
         self.model_entities(text, today, taken, found)

@@ -5,7 +5,7 @@ these tables, so a new spelling is added here once.
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, Set
+from typing import Dict, FrozenSet, Set
 
 _MONTH_NAMES = (
     "january", "february", "march", "april", "may", "june",
@@ -150,6 +150,3 @@ AMOUNT_FILLERS: FrozenSet[str] = frozenset(
 # Retirement plans that look like "40k" amounts.
 NOT_AMOUNT_K: FrozenSet[str] = frozenset({"401k", "403b", "457b", "401"})
 
-
-def words(table: Iterable[str]) -> list:
-    return sorted(set(table))

@@ -37,8 +37,9 @@ _REPLY_BY = frozenset({
 })
 _NOT_NOTICE = frozenset({
     "levied", "froze", "frozen", "garnished", "seized", "emptied", "drained", "took", "taken",
-    "grabbed", "cleaned",
+    "grabbed", "cleaned", "levy", "levies", "garnishment",
 })
+_PAPER = frozenset({"notice", "notices", "letter", "letters", "ltr", "notification"})
 # "it says": printed, unless the words after the date say what it is ("my letter says
 # december 3 is the last day to respond").
 _WEAK = frozenset({"says", "say", "said"})
@@ -55,6 +56,8 @@ _PAIRS = {
     ("it's", "from"): PRINTED, ("dated", "from"): PRINTED,
     ("last", "day"): ROLE_REPLY_BY, ("today", "is"): NOT_NOTICE, ("todays", "date"): NOT_NOTICE,
     ("today's", "date"): NOT_NOTICE,
+    # "final notice of intent to levy 11/13": the notice's own title, not a levy that hit.
+    ("to", "levy"): "", ("of", "levy"): "",
 }
 # Words that end a clause: a cue never reaches across them.
 _BOUNDARIES = frozenset({"but", "and", ";", ".", "!", "?", "though", "although", "however", "while",
@@ -74,6 +77,8 @@ def _cue(words: Sequence[str], i: int) -> Optional[str]:
     if word in _UNTIL and any(w in _NEGATIONS for w in words[max(0, i - 4):i]):
         return ROLE_RECEIVED
     if word in _NOT_NOTICE:
+        if word in ("levy", "levies") and i + 1 < len(words) and words[i + 1] in _PAPER:
+            return None  # "a levy notice": paper, the cue is further left
         return NOT_NOTICE
     if word in _REPLY_BY:
         return ROLE_REPLY_BY

@@ -89,8 +89,46 @@ def test_a_date_that_cannot_be_right_arrives_as_a_problem(agent, monkeypatch):
 
 @pytest.mark.parametrize(
     "text", ["", "😱😱😱", "получил письмо от налоговой", "\x00\x01junk\xff", "x" * 10_000, "/" * 10_000],
+    ids=["empty", "emoji", "cyrillic", "control", "10k-letters", "10k-slashes"],
 )
 def test_bad_input_parses_without_entities_or_errors(agent, monkeypatch, text):
     monkeypatch.setenv("INTAKE_TODAY", "2026-11-27")
     result = parse(agent, text)
     assert result["entities"] == []
+
+
+def test_the_component_is_not_part_of_training():
+    """Not trainable: Rasa leaves it out of the training graph (so it adds no training
+    time) and builds it only to predict."""
+    import yaml
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.shared.data import TrainingType
+
+    from bot.nlu.component import IntakeEntityExtractor
+
+    config = yaml.safe_load(CONFIG)
+    graph = DefaultV1Recipe().graph_config_for_recipe(config, {}, training_type=TrainingType.NLU)
+    assert IntakeEntityExtractor not in [node.uses for node in graph.train_schema.nodes.values()]
+    predict = [node for node in graph.predict_schema.nodes.values() if node.uses is IntakeEntityExtractor]
+    assert [node.fn for node in predict] == ["process"]
+
+
+def test_the_component_on_its_own(monkeypatch):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.clock import ClockError
+    from bot.nlu.component import IntakeEntityExtractor
+
+    monkeypatch.setenv("INTAKE_TODAY", "2026-11-27")
+    component = IntakeEntityExtractor.create({}, None, None, None)
+    message = Message(data={"text": "got lt 11 yesterday", "entities": [{"entity": "x", "value": "kept"}]})
+    component.process([message])
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
+        ("x", "kept"), ("notice_code", "LT11"), ("notice_date", "2026-11-26"),
+    ]
+    empty = Message(data={})
+    component.process([empty])
+    assert empty.get("entities") == []
+    monkeypatch.setenv("INTAKE_TODAY", "2026-02-30")
+    with pytest.raises(ClockError):
+        IntakeEntityExtractor.create({}, None, None, None)

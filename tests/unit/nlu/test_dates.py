@@ -95,7 +95,8 @@ def test_not_until_is_an_arrival_not_a_deadline():
 @pytest.mark.parametrize(
     "text",
     ["they levied my bank acct on monday", "My LT11 came. Today is the 27th.", "can someone call me tomorrow afternoon",
-     "can you help me today"],
+     "can you help me today", "my employer got a levy for my wages on 11/19",
+     "they garnished my paycheck last week"],
 )
 def test_dates_that_are_not_about_the_notice_are_left_out(text):
     assert entities_of(text, kind="notice_date") == []
@@ -194,3 +195,13 @@ def test_resolvers_directly():
     assert dates.parse_numeric("503-555-1212", TODAY) is None
     assert dates.parse_free_text("29th day of October", TODAY).date == dt.date(2026, 10, 29)
     assert dates.parse_free_text("sometime soon", TODAY) is None
+
+
+def test_a_levy_notice_is_paper_and_intent_to_levy_is_its_title():
+    assert dates_of("i got a levy notice on 11/20") == [("2026-11-20", "received")]
+    assert dates_of("final notice of intent to levy 11/13/26") == [("2026-11-13", None)]
+
+
+def test_a_weekday_with_its_day_is_one_date():
+    assert dates_of("it came saturday the 21st") == [("2026-11-21", "received")]
+    assert dates_of("thursday the 26th") == [("2026-11-26", None)]
