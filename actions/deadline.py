@@ -89,6 +89,7 @@ class ActionCalculateDeadline(Action):
     def _tell(dispatcher: CollectingDispatcher, case, report: DeadlineReport) -> None:
         day = report.effective_last_day
         values = dict(
+            notice_date_text=f"{case.notice_date:%A}, {long_date(case.notice_date)}",
             weekday=f"{day:%A}",
             last_day=long_date(day),
             last_day_short=short_date(day),

@@ -44,6 +44,13 @@ def entities_in(tracker: Tracker, text: str) -> List[Dict[str, Any]]:
     return found or extract_entities(text, clock.today())
 
 
+def _needs_read_back(entity: Dict[str, Any]) -> bool:
+    """A date the taxpayer did not spell out ("yesterday", "last week") is read back as a
+    calendar date before it is used (docs/nlu.md: relative and approximate dates)."""
+    info = entity.get("additional_info") or {}
+    return bool(info.get("relative") or info.get("approximate"))
+
+
 def previous_slot_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest user message."""
     seen_latest_user = False
@@ -125,8 +132,7 @@ class ValidateNoticeForm(IntakeValidation):
             if entity.get("entity") == "notice_date":
                 by_role.setdefault(entity.get("role"), entity)
         if None in by_role:
-            info = by_role[None].get("additional_info") or {}
-            return self._accept_date(dt.date.fromisoformat(by_role[None]["value"]), tracker, dispatcher, bool(info.get("relative")))
+            return self._accept_date(dt.date.fromisoformat(by_role[None]["value"]), tracker, dispatcher, _needs_read_back(by_role[None]))
         if "received" in by_role:
             dispatcher.utter_message(response="utter_date_is_arrival")
             return {"notice_date": None, "received_date": by_role["received"]["value"]}
@@ -143,9 +149,11 @@ class ValidateNoticeForm(IntakeValidation):
         if day < EARLIEST_NOTICE_DATE:
             return self.reject("notice_date", dispatcher, tracker, "utter_date_too_old")
         if not relative:
-            for entity in tracker.latest_message.get("entities", []):
-                if entity.get("entity") == "notice_date" and entity.get("value") == day.isoformat():
-                    relative = bool((entity.get("additional_info") or {}).get("relative"))
+            relative = any(
+                _needs_read_back(entity)
+                for entity in tracker.latest_message.get("entities", [])
+                if entity.get("entity") == "notice_date" and entity.get("value") == day.isoformat()
+            )
         return self.accept(
             "notice_date", day.isoformat(), tracker, notice_date_relative=relative, date_confirmed=None if relative else True
         )

@@ -18,6 +18,7 @@ async def test_open_deadline_with_holiday_roll(domain):
     assert first["response"] == "utter_deadline_open"
     assert first["weekday"] == "Monday" and first["last_day"] == "December 28, 2026"
     assert first["days_left"] == 31
+    assert first["notice_date_text"] == "Wednesday, November 25, 2026"
     assert "Christmas Day" in first["roll_note"]
     card = next(m["custom"] for m in messages if m.get("custom"))
     assert card == {
