@@ -118,7 +118,6 @@ class Case:
                 unfiled_returns=self.unfiled_returns,
                 balance=self.balance,
                 hardship=self.hardship,
-                business=None if self.taxpayer_type is None else self.taxpayer_type == "business",
             )
         )
 

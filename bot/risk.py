@@ -185,7 +185,6 @@ class RiskFacts:
     unfiled_returns: Optional[bool] = None
     balance: Optional[float] = None
     hardship: Optional[bool] = None
-    business: Optional[bool] = None
     federal_contractor: Optional[bool] = None
     jeopardy: Optional[bool] = None
     disputes_notice: Optional[bool] = None
