@@ -61,9 +61,11 @@ def rasa(fixture_model, tmp_path_factory):
     endpoints.write_text(f"action_endpoint:\n  url: {env['ACTION_SERVER_URL']}\n")
     env["RASA_ENDPOINTS"] = str(endpoints)
     stack = Stack(env, state / "log", model=fixture_model, only=["action server", "rasa server"])
-    stack.start(timeout=240)
-    yield env
-    stack.stop()
+    try:
+        stack.start(timeout=240)  # Stack.start leaves what it launched running when it fails
+        yield env
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="module")
