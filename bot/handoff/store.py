@@ -232,13 +232,18 @@ class Store:
             raise BadRequest(f"unknown status {', '.join(bad)} (one of {', '.join(STATUSES)})")
         self.wake_snoozed()
         condition = T.cases.c.status.in_(list(statuses))
+        # The same filter with the column wrapped, so the planner cannot pick the status index
+        # and sort every active case: it walks the queue-order index and stops at LIMIT
+        # (0.3 ms instead of 12 ms for 10,000 cases on SQLite; bench/queue_bench.py).
+        walk = func.coalesce(T.cases.c.status, "").in_(list(statuses))
         if assignee_id is not None:
             condition = and_(condition, T.cases.c.assignee_id == assignee_id)
+            walk = and_(walk, T.cases.c.assignee_id == assignee_id)
         if unassigned:
             condition = and_(condition, T.cases.c.assignee_id.is_(None))
-        query = (self._case_query().where(condition)
-                 .order_by(T.cases.c.priority_rank, T.cases.c.cdp_deadline.asc().nullslast(),
-                           T.cases.c.waiting_since, T.cases.c.id)
+            walk = and_(walk, T.cases.c.assignee_id.is_(None))
+        query = (self._case_query().where(walk)
+                 .order_by(T.cases.c.priority_rank, T.cases.c.deadline_sort, T.cases.c.waiting_since, T.cases.c.id)
                  .limit(limit).offset(offset))
         with self._read() as conn:
             rows = [self._case_out(row) for row in conn.execute(query).mappings()]
@@ -345,6 +350,7 @@ class Store:
             "contact_phone": new.contact["phone"], "contact_email": new.contact["email"],
             "contact_best_time": new.contact["best_time"], "contact_consent": new.contact["consent"],
             "notice_code": new.notice_code, "notice_date": new.notice_date, "cdp_deadline": new.cdp_deadline,
+            "deadline_sort": new.cdp_deadline or schema.NO_DEADLINE,
             "days_left": new.days_left, "risk_level": new.risk["level"], "risk_score": new.risk["score"],
             "risk_escalate": new.risk["escalate"], "risk_factors": new.risk["factors"],
             "risk_unknown": new.risk["unknown"], "facts": _jsonable(new.facts), "summary": new.summary,
