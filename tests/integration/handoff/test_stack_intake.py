@@ -35,7 +35,7 @@ ANSWERS = {
     "hardship": ["no", "no I can cover my bills"],
     "taxpayer_type": ["individual", "mine personally", "skip"],
     "contact_method": ["phone", "call me"],
-    "contact_phone": ["555-010-4477", "my number is 555 010 4477"],
+    "contact_phone": ["212-555-0147", "(212) 555-0147"],
     "contact_email": ["dana@example.com"],
     "best_time": ["weekday mornings", "mornings"],
     "contact_name": ["Dana Reyes", "my name is Dana Reyes"],
