@@ -55,8 +55,8 @@ def rasa(fixture_model, tmp_path_factory):
     })
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
-    # The repository's endpoints.yml quotes "${ACTION_SERVER_URL}", which Rasa 3.6 does not
-    # substitute (its !env_var resolver only sees plain scalars): write the URL out here.
+    # The action endpoint written out, so the test does not depend on endpoints.yml (note: Rasa
+    # 3.6 substitutes ${VAR} only in unquoted YAML values).
     endpoints = state / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: {env['ACTION_SERVER_URL']}\n")
     env["RASA_ENDPOINTS"] = str(endpoints)

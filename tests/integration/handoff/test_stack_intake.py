@@ -65,7 +65,8 @@ def stack(tmp_path_factory):
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
     env["HANDOFF_API_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}/api"
-    # Rasa 3.6 only substitutes ${VAR} in unquoted YAML values: write the endpoint out.
+    # The action endpoint written out, so the test does not depend on endpoints.yml (note: Rasa
+    # 3.6 substitutes ${VAR} only in unquoted YAML values).
     endpoints = state / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: {env['ACTION_SERVER_URL']}\n")
     env["RASA_ENDPOINTS"] = str(endpoints)
