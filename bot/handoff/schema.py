@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+NO_DEADLINE = dt.date(9999, 12, 31)
+
 
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out; naive UTC in the database."""
@@ -87,6 +89,9 @@ cases = Table(
     Column("notice_code", String(32), nullable=True),
     Column("notice_date", Date, nullable=True),
     Column("cdp_deadline", Date, nullable=True),
+    # cdp_deadline, or 9999-12-31 when unknown: "no deadline last" as a plain ascending key,
+    # so one index serves the queue's ORDER BY on SQLite and PostgreSQL alike.
+    Column("deadline_sort", Date, nullable=False),
     Column("days_left", Integer, nullable=True),
     Column("risk_level", String(16), nullable=False),
     Column("risk_score", Integer, nullable=False),
@@ -103,8 +108,9 @@ Index(
     "handoff_cases_one_active_per_conversation", cases.c.conversation_id, unique=True,
     sqlite_where=text("status <> 'resolved'"), postgresql_where=text("status <> 'resolved'"),
 )
-# The queue's order within a status.
-Index("handoff_cases_queue_order", cases.c.status, cases.c.priority_rank, cases.c.cdp_deadline, cases.c.waiting_since)
+# The queue's order: the list walks this index and stops at its LIMIT instead of sorting.
+Index("handoff_cases_queue_order", cases.c.priority_rank, cases.c.deadline_sort, cases.c.waiting_since, cases.c.id)
+Index("handoff_cases_by_status", cases.c.status, cases.c.snoozed_until)
 Index("handoff_cases_by_conversation", cases.c.conversation_id)
 
 messages = Table(

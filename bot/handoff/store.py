@@ -232,13 +232,22 @@ class Store:
             raise BadRequest(f"unknown status {', '.join(bad)} (one of {', '.join(STATUSES)})")
         self.wake_snoozed()
         condition = T.cases.c.status.in_(list(statuses))
+        # The list should walk the queue-order index and stop at LIMIT rather than sort every
+        # active case (0.3 ms instead of ~12 ms for 10,000 cases). PostgreSQL's planner finds
+        # that from its statistics; SQLite's has none and picks the status index, so there the
+        # column is wrapped to keep that index out of reach (bench/queue_bench.py).
+        if self.engine.dialect.name == "sqlite":
+            walk = func.coalesce(T.cases.c.status, "").in_(list(statuses))
+        else:
+            walk = condition
         if assignee_id is not None:
             condition = and_(condition, T.cases.c.assignee_id == assignee_id)
+            walk = and_(walk, T.cases.c.assignee_id == assignee_id)
         if unassigned:
             condition = and_(condition, T.cases.c.assignee_id.is_(None))
-        query = (self._case_query().where(condition)
-                 .order_by(T.cases.c.priority_rank, T.cases.c.cdp_deadline.asc().nullslast(),
-                           T.cases.c.waiting_since, T.cases.c.id)
+            walk = and_(walk, T.cases.c.assignee_id.is_(None))
+        query = (self._case_query().where(walk)
+                 .order_by(T.cases.c.priority_rank, T.cases.c.deadline_sort, T.cases.c.waiting_since, T.cases.c.id)
                  .limit(limit).offset(offset))
         with self._read() as conn:
             rows = [self._case_out(row) for row in conn.execute(query).mappings()]
@@ -345,6 +354,7 @@ class Store:
             "contact_phone": new.contact["phone"], "contact_email": new.contact["email"],
             "contact_best_time": new.contact["best_time"], "contact_consent": new.contact["consent"],
             "notice_code": new.notice_code, "notice_date": new.notice_date, "cdp_deadline": new.cdp_deadline,
+            "deadline_sort": new.cdp_deadline or schema.NO_DEADLINE,
             "days_left": new.days_left, "risk_level": new.risk["level"], "risk_score": new.risk["score"],
             "risk_escalate": new.risk["escalate"], "risk_factors": new.risk["factors"],
             "risk_unknown": new.risk["unknown"], "facts": _jsonable(new.facts), "summary": new.summary,

@@ -95,6 +95,7 @@ class WebServer:
             except requests.RequestException:
                 pass
             time.sleep(0.2)
+        self.kill()
         raise RuntimeError(f"web service not ready:\n{self.log()}")
 
     def stop(self) -> None:

@@ -22,21 +22,23 @@ from tests.integration.handoff.support import ROOT, Api, free_port
 pytestmark = pytest.mark.stack
 
 TODAY = "2025-06-10"  # INTAKE_TODAY for every process: the notice below is 21 days old
+# What the taxpayer answers to each question; when the same question comes back (the answer
+# was not understood), the next wording is tried, the way a person would rephrase.
 ANSWERS = {
-    "notice_code": "LT11",
-    "notice_date": "May 20, 2025",
-    "date_confirmed": "yes",
-    "levy_status": "yes, they froze my bank account",
-    "payment_plan": "no",
-    "unfiled_returns": "no",
-    "balance": "about 30000",
-    "hardship": "no",
-    "taxpayer_type": "individual",
-    "contact_method": "phone",
-    "contact_phone": "555-010-4477",
-    "contact_email": "dana@example.com",
-    "best_time": "weekday mornings",
-    "contact_name": "Dana Reyes",
+    "notice_code": ["LT11", "it says LT11 in the top corner"],
+    "notice_date": ["May 20, 2025", "it is dated 05/20/2025"],
+    "date_confirmed": ["yes", "yes that's right"],
+    "levy_status": ["yes, they froze my bank account", "bank levy"],
+    "payment_plan": ["no", "no payment plan"],
+    "unfiled_returns": ["no", "all my returns are filed"],
+    "balance": ["about 30000", "30k"],
+    "hardship": ["no", "no I can cover my bills"],
+    "taxpayer_type": ["individual", "mine personally", "skip"],
+    "contact_method": ["phone", "call me"],
+    "contact_phone": ["212-555-0147", "(212) 555-0147"],
+    "contact_email": ["dana@example.com"],
+    "best_time": ["weekday mornings", "mornings"],
+    "contact_name": ["Dana Reyes", "my name is Dana Reyes"],
 }
 FIRST_MESSAGE = "I got an LT11 dated May 20, 2025 and the IRS froze my bank account"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -63,15 +65,18 @@ def stack(tmp_path_factory):
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
     env["HANDOFF_API_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}/api"
-    # Rasa 3.6 only substitutes ${VAR} in unquoted YAML values: write the endpoint out.
+    # The action endpoint written out, so the test does not depend on endpoints.yml (note: Rasa
+    # 3.6 substitutes ${VAR} only in unquoted YAML values).
     endpoints = state / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: {env['ACTION_SERVER_URL']}\n")
     env["RASA_ENDPOINTS"] = str(endpoints)
     running = Stack(env, state / "log", model=intake_model())
-    running.start(timeout=300)
     running.state_dir = state
-    yield running
-    running.stop()
+    try:
+        running.start(timeout=300)  # Stack.start leaves what it launched running when it fails
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture
@@ -104,6 +109,7 @@ class Taxpayer:
     def reach_an_advisor(self, max_turns=30):
         """Answers what the assistant asks until the escalation has run."""
         self.say(FIRST_MESSAGE)
+        asked_before = {}
         for _ in range(max_turns):
             tracker = self.tracker()
             actions = [e.get("name") for e in tracker["events"] if e["event"] == "action"]
@@ -112,7 +118,8 @@ class Taxpayer:
             slots = tracker["slots"]
             asked = slots.get("requested_slot") if tracker.get("active_loop", {}).get("name") else None
             if asked in ANSWERS:
-                self.say(ANSWERS[asked])
+                count = asked_before[asked] = asked_before.get(asked, -1) + 1
+                self.say(ANSWERS[asked][min(count, len(ANSWERS[asked]) - 1)])
             elif slots.get("advisor_offered"):
                 self.say("yes please, I want an advisor to call me")
             else:

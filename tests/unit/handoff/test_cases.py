@@ -30,6 +30,11 @@ def test_optional_fields_may_be_null_or_absent():
     assert case.notice_code is None and case.facts == {}
 
 
+def test_phone_numbers_are_read_leniently():
+    contact = {"method": "phone", "phone": "555-010-4477 ext 12", "consent": True}
+    assert validate_case(escalation(contact=contact)).contact["phone"] == "555-010-4477 ext 12"
+
+
 def test_escalated_at_must_carry_a_zone():
     assert validate_case(escalation(escalated_at="2025-05-30T12:00:00Z")).escalated_at == dt.datetime(
         2025, 5, 30, 12, tzinfo=dt.timezone.utc)
