@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,6 +20,15 @@ from bot.nlu import extract_entities
 from bot.notices import lookup
 
 SKIP_INTENTS = ("skip", "dont_know")
+# Intents that may be a question or a request rather than an answer. The answer is read
+# first: if it answers the question asked (a date, a code, an amount...), it is used whatever
+# the intent; if not, the form steps aside and the rules answer the digression.
+DIGRESSION_INTENTS = frozenset({
+    "faq", "ask_about_notice", "ask_deadline", "request_human", "bot_challenge", "restart",
+    "out_of_scope", "share_sensitive_info", "feeling_worried", "goodbye",
+})
+# A question about a notice names a code, which would read as an answer to "which notice?".
+ALWAYS_DIGRESS = frozenset({"ask_about_notice"})
 # After this many failed answers to one question, offer "skip" or a person.
 OFFER_SKIP_AFTER = 2
 _PLAIN_NUMBER = re.compile(r"^\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*$")
@@ -63,12 +73,27 @@ def previous_slot_value(tracker: Tracker, slot: str) -> Any:
 
 
 class IntakeValidation(FormValidationAction, ABC):
-    """Shared by the three forms: skip handling and per-question failure counts.
+    """Shared by the three forms: digressions, skip handling and per-question failure counts.
     Abstract, so rasa_sdk does not register it as an action."""
 
     @abstractmethod
     def name(self) -> Text:
         ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        intent = latest_intent(tracker)
+        if not requested or intent not in DIGRESSION_INTENTS:
+            return await super().run(dispatcher, tracker, domain)
+        if intent not in ALWAYS_DIGRESS:
+            trial = CollectingDispatcher()
+            events = await super().run(trial, tracker, domain)
+            if any(e.get("event") == "slot" and e.get("name") == requested and e.get("value") is not None for e in events):
+                dispatcher.messages.extend(trial.messages)
+                return events
+        # Not an answer: hand the turn back to the policies (a rule answers, then the form
+        # asks its question again).
+        return [ActionExecutionRejected(self.form_name())]
 
     @staticmethod
     def wants_to_skip(tracker: Tracker) -> bool:
@@ -281,11 +306,15 @@ class ValidateContactForm(IntakeValidation):
 
     def validate_best_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        if latest_intent(tracker) in DIGRESSION_INTENTS:  # free text: any words would do
+            return {"best_time": None}
         if self.wants_to_skip(tracker) or not text:
             return self.accept("best_time", "any time", tracker)
         return self.accept("best_time", text[:120], tracker)
 
     def validate_contact_name(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if latest_intent(tracker) in DIGRESSION_INTENTS:  # free text: any words would do
+            return {"contact_name": None}
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
         if self.wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):
             return self.accept("contact_name", SKIPPED, tracker)

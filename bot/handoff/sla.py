@@ -5,7 +5,7 @@ the queue's SLA-breached flag and the bot's promise to the taxpayer both come fr
 the taxpayer is told what the queue measures.
 
 Configuration (environment, read when `SlaPolicy.from_env()` is called):
-  HANDOFF_SLA             per-priority targets, default "urgent=15m,high=1h,medium=4bh,low=1bd"
+  HANDOFF_SLA             per-priority targets, default "urgent=15bm,high=1bh,medium=4bh,low=1bd"
                           15m / 1h   calendar minutes / hours (someone is on call around the clock)
                           30bm / 4bh business minutes / hours (the clock runs only while open)
                           1bd        by closing time of the n-th next business day
@@ -14,8 +14,9 @@ Configuration (environment, read when `SlaPolicy.from_env()` is called):
   HANDOFF_TIMEZONE_LABEL  how the zone is written to the taxpayer; "ET" for New York
   HANDOFF_HOLIDAYS        "dc" (closed on DC legal holidays, bot/holidays.py) or "none"
 
-A firm with nobody on call out of hours should use business-hour targets for urgent and high
-(e.g. "urgent=15bm,high=1bh,...") so the bot never promises 15 minutes at 2 am on a Sunday.
+The default counts business time for every priority, so the bot never promises 15 minutes at
+2 am on a Sunday (it says "by 9:15 am ET Monday"); a firm with advisors on call around the
+clock sets "urgent=15m,high=1h,...".
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from bot.holidays import dc_legal_holiday
 URGENT, HIGH, MEDIUM, LOW = "urgent", "high", "medium", "low"
 PRIORITIES = (URGENT, HIGH, MEDIUM, LOW)  # most urgent first; the queue orders by this
 
-DEFAULT_SLA = "urgent=15m,high=1h,medium=4bh,low=1bd"
+DEFAULT_SLA = "urgent=15bm,high=1bh,medium=4bh,low=1bd"
 DEFAULT_BUSINESS_HOURS = "Mon-Fri 09:00-18:00"
 DEFAULT_TIMEZONE = "America/New_York"
 ZONE_LABELS = {"America/New_York": "ET", "America/Chicago": "CT", "America/Denver": "MT",

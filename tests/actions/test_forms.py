@@ -234,3 +234,40 @@ async def test_contact_answers(domain, slot, text, value, response):
     messages, events = await validate(ValidateContactForm(), tracker, domain)
     assert slot_events(events)[slot] == value
     assert responses(messages) == ([response] if response else [])
+
+
+# --- digressions: an answer is used whatever the intent; a question goes back to the rules --
+def rejected(events):
+    return [e for e in events if e.get("event") == "action_execution_rejected"]
+
+
+async def test_an_answer_misread_as_a_question_is_still_used(domain):
+    text = "the date on it is september 30, 2026"
+    tracker = answer(text, intent="faq", slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
+    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
+    assert slot_events(events)["notice_date"] == "2026-09-30"
+    assert not rejected(events)
+
+
+async def test_a_question_inside_the_form_is_handed_back(domain):
+    text = "what happens if i ignore it"
+    tracker = answer(text, intent="faq", slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
+    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
+    assert rejected(events) and rejected(events)[0]["name"] == "notice_form"
+    assert messages == []  # no re-ask: the rule answers, then the form asks again
+    assert "notice_date" not in slot_events(events)
+
+
+async def test_a_question_about_a_code_is_a_question_not_an_answer(domain):
+    text = "what is an lt11"
+    tracker = answer(text, intent="ask_about_notice", slots={"notice_code": text}, requested="notice_code")
+    _, events = await validate(ValidateNoticeForm(), tracker, domain)
+    assert rejected(events)
+
+
+async def test_free_text_questions_are_not_taken_as_a_best_time(domain):
+    text = "wait are you a bot"
+    tracker = answer(text, intent="bot_challenge", slots={"contact_method": "phone", "best_time": text},
+                     form="contact_form", requested="best_time")
+    _, events = await validate(ValidateContactForm(), tracker, domain)
+    assert rejected(events) and rejected(events)[0]["name"] == "contact_form"

@@ -10,6 +10,7 @@ from bot.handoff.sla import SlaPolicy
 from bot.handoff.store import Store
 from bot.handoff.webhooks import WebhookConfig
 from tests.integration.handoff.support import (
+    CALENDAR_SLA,
     Api, WebServer, clear_cases, create_pg_database, drop_pg_database, pg_url,
 )
 
@@ -44,7 +45,7 @@ def make_store(fresh_db_url):
     stores = []
 
     def build(webhook_config: WebhookConfig = WebhookConfig(), **kwargs) -> Store:
-        store = Store(make_engine(fresh_db_url), SlaPolicy.from_env({}), webhook_config, **kwargs)
+        store = Store(make_engine(fresh_db_url), SlaPolicy.from_env(CALENDAR_SLA), webhook_config, **kwargs)
         store.migrate()
         stores.append(store)
         return store
@@ -70,7 +71,7 @@ def web(db_url, tokens, tmp_path_factory):
     state = tmp_path_factory.mktemp("state")
     server = WebServer({
         "HANDOFF_DB_URL": db_url, "STATE_DIR": str(state), "SERVICE_TOKEN": tokens["service"],
-        "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off",
+        "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off", **CALENDAR_SLA,
     }, state / "web.log").start()
     yield server
     server.stop()
@@ -85,6 +86,6 @@ def api(web, db_url, tokens):
 @pytest.fixture
 def advisor_store(db_url):
     """A store on the running server's database, to add advisors the way the CLI does."""
-    store = Store(make_engine(db_url), SlaPolicy.from_env({}))
+    store = Store(make_engine(db_url), SlaPolicy.from_env(CALENDAR_SLA))
     yield store
     store.engine.dispose()

@@ -5,7 +5,7 @@ import sys
 from bot.handoff.db import make_engine
 from bot.handoff.sla import SlaPolicy
 from bot.handoff.store import Store
-from tests.integration.handoff.support import ROOT
+from tests.integration.handoff.support import CALENDAR_SLA, ROOT
 
 
 def cli(db_url, *args):
@@ -17,7 +17,7 @@ def test_add_list_and_deactivate_an_advisor(fresh_db_url):
     added = cli(fresh_db_url, "add", "Pat Lee")
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
-    store = Store(make_engine(fresh_db_url), SlaPolicy.from_env({}))
+    store = Store(make_engine(fresh_db_url), SlaPolicy.from_env(CALENDAR_SLA))
     try:
         assert store.advisor_for_token(token)["name"] == "Pat Lee"
         listed = cli(fresh_db_url, "list")

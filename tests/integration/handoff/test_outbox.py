@@ -10,7 +10,7 @@ import requests
 
 from bot.handoff.client import HandoffClient
 from bot.handoff.outbox import Outbox
-from tests.integration.handoff.support import ROOT, Api, WebServer, clear_cases
+from tests.integration.handoff.support import CALENDAR_SLA, ROOT, Api, WebServer, clear_cases
 from tests.unit.handoff.cases import escalation
 
 
@@ -18,7 +18,7 @@ from tests.unit.handoff.cases import escalation
 def queue_server(db_url, tokens, tmp_path):
     server = WebServer({
         "HANDOFF_DB_URL": db_url, "STATE_DIR": str(tmp_path / "web-state"), "SERVICE_TOKEN": tokens["service"],
-        "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off",
+        "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off", **CALENDAR_SLA,
     }, tmp_path / "web.log").start()
     clear_cases(db_url)
     yield server

@@ -8,7 +8,7 @@ from bot.handoff import webhooks
 from bot.handoff.db import make_engine
 from bot.handoff.sla import SlaPolicy
 from bot.handoff.store import Store
-from tests.integration.handoff.support import Api, WebServer, WebhookReceiver, clear_cases
+from tests.integration.handoff.support import CALENDAR_SLA, Api, WebServer, WebhookReceiver, clear_cases
 from tests.unit.handoff.cases import escalation
 
 SECRET = "webhook-test-secret"
@@ -22,7 +22,7 @@ def start_queue(db_url, tokens, tmp_path):
     def start(receiver: WebhookReceiver, max_attempts: int = 10) -> Api:
         server = WebServer({
             "HANDOFF_DB_URL": db_url, "STATE_DIR": str(tmp_path), "SERVICE_TOKEN": tokens["service"],
-            "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off",
+            "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off", **CALENDAR_SLA,
             "HANDOFF_WEBHOOK_URLS": receiver.url, "HANDOFF_WEBHOOK_SECRET": SECRET,
             "HANDOFF_WEBHOOK_BACKOFF_SECONDS": str(BACKOFF), "HANDOFF_WEBHOOK_MAX_ATTEMPTS": str(max_attempts),
         }, tmp_path / "web.log").start()
@@ -89,7 +89,7 @@ def test_deliveries_stop_after_the_last_attempt_and_stay_recorded(start_queue, d
     with WebhookReceiver(fail_first=10_000) as receiver:
         api = start_queue(receiver, max_attempts=3)
         api.escalate(escalation())
-        store = Store(make_engine(db_url), SlaPolicy.from_env({}))
+        store = Store(make_engine(db_url), SlaPolicy.from_env(CALENDAR_SLA))
         try:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:

@@ -20,9 +20,10 @@ def policy():
 
 
 @pytest.mark.parametrize("priority, now, due", [
-    # urgent and high run on the calendar clock by default (the 15 min / 1 h).
-    ("urgent", et(2025, 6, 14, 2, 0), et(2025, 6, 14, 2, 15)),  # Saturday night
-    ("high", et(2025, 6, 10, 17, 30), et(2025, 6, 10, 18, 30)),
+    # urgent 15 and high 60 business minutes by default: promises hold out of hours too.
+    ("urgent", et(2025, 6, 10, 10, 0), et(2025, 6, 10, 10, 15)),
+    ("urgent", et(2025, 6, 14, 2, 0), et(2025, 6, 16, 9, 15)),  # Saturday night -> Monday
+    ("high", et(2025, 6, 10, 17, 30), et(2025, 6, 11, 9, 30)),  # half an hour today, half tomorrow
     # medium: 4 business hours, the clock stops at 18:00 and over the weekend.
     ("medium", et(2025, 6, 10, 10, 0), et(2025, 6, 10, 14, 0)),
     ("medium", et(2025, 6, 10, 16, 37), et(2025, 6, 11, 11, 37)),
@@ -52,7 +53,8 @@ def test_naive_datetimes_are_utc(policy):
 
 @pytest.mark.parametrize("priority, now, words", [
     ("urgent", et(2025, 6, 10, 10, 0), "within about 15 minutes"),
-    ("urgent", et(2025, 6, 14, 3, 0), "within about 15 minutes"),
+    ("urgent", et(2025, 6, 14, 3, 0), "by 9:15 am ET Monday"),  # Saturday night: business time
+    ("high", et(2025, 6, 14, 3, 0), "by 10 am ET Monday"),
     ("high", et(2025, 6, 10, 10, 0), "within about an hour"),
     ("medium", et(2025, 6, 10, 10, 0), "within about 4 hours"),
     ("medium", et(2025, 6, 10, 16, 37), "by 11:45 am ET tomorrow"),  # rounded up, never down
@@ -71,9 +73,9 @@ def test_promise_far_ahead_names_the_date():
     assert policy.promise_text("low", et(2025, 6, 10, 10, 0)) == "by 6 pm ET Friday, June 20"
 
 
-def test_a_firm_without_on_call_promises_monday_morning():
-    policy = SlaPolicy.from_env({"HANDOFF_SLA": "urgent=15bm,high=1bh,medium=4bh,low=1bd"})
-    assert policy.promise_text("urgent", et(2025, 6, 14, 2, 0)) == "by 9:15 am ET Monday"
+def test_a_firm_with_advisors_on_call_promises_15_minutes_at_night():
+    policy = SlaPolicy.from_env({"HANDOFF_SLA": "urgent=15m,high=1h,medium=4bh,low=1bd"})
+    assert policy.promise_text("urgent", et(2025, 6, 14, 2, 0)) == "within about 15 minutes"
     assert policy.promise_text("urgent", et(2025, 6, 10, 11, 0)) == "within about 15 minutes"
 
 
