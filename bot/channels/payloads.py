@@ -1,0 +1,93 @@
+"""The custom payloads the assistant sends to its channels: one place for their shapes.
+
+The action server builds them (a Rasa `custom` response / `dispatcher.utter_message(json_message=...)`),
+the web service sends the handoff ones through Rasa's API, the widget draws them and the SMS
+channel turns them into short text. docs/channels.md documents the same shapes for people.
+No Rasa imports: everything here is plain data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, Mapping, Optional
+
+DEADLINE_CARD = "deadline_card"
+HANDOFF = "handoff"
+HANDOFF_STATES = ("joined", "left")
+
+
+def deadline_card(
+    *,
+    last_day: dt.date,
+    days_left: int,
+    status: str,
+    notice: Optional[str] = None,
+    notice_date: Optional[dt.date] = None,
+    kind: str = "cdp",
+    equivalent_last_day: Optional[dt.date] = None,
+    title: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The deadline as a card: the widget shows date, weekday and days left and offers an .ics.
+
+    `status` is the deadline engine's (bot.deadlines: open, last_day_today, passed).
+    """
+    card: Dict[str, Any] = {
+        "type": DEADLINE_CARD,
+        "kind": kind,
+        "title": title or "Last day to request a Collection Due Process hearing",
+        "last_day": last_day.isoformat(),
+        "weekday": last_day.strftime("%A"),
+        "days_left": days_left,
+        "status": status,
+    }
+    if notice:
+        card["notice"] = notice
+    if notice_date:
+        card["notice_date"] = notice_date.isoformat()
+    if equivalent_last_day:
+        card["equivalent_last_day"] = equivalent_last_day.isoformat()
+    return card
+
+
+def deadline_card_from_report(report: Any, notice: Optional[str] = None) -> Dict[str, Any]:
+    """A card from bot.deadlines.DeadlineReport (duck-typed, so this module stays import-light)."""
+    equivalent = getattr(report, "equivalent_hearing", None)
+    return deadline_card(
+        last_day=report.effective_last_day,
+        days_left=report.days_left,
+        status=report.status,
+        notice=notice,
+        notice_date=report.notice_date,
+        equivalent_last_day=equivalent.last_day if equivalent is not None else None,
+    )
+
+
+def handoff(state: str, advisor: Optional[str] = None) -> Dict[str, Any]:
+    """An advisor joined or left the conversation (sent by the web service via Rasa's API)."""
+    if state not in HANDOFF_STATES:
+        raise ValueError(f"handoff state must be one of {HANDOFF_STATES}, not {state!r}")
+    payload: Dict[str, Any] = {"type": HANDOFF, "state": state}
+    if advisor:
+        payload["advisor"] = advisor
+    return payload
+
+
+def as_sms_text(payload: Mapping[str, Any]) -> Optional[str]:
+    """What a text-only channel says for a custom payload, or None to say nothing.
+
+    The deadline card repeats what the assistant's text reply already says, so SMS drops it;
+    the handoff state is news the texter needs; any other payload may carry a `text` fallback.
+    """
+    if not isinstance(payload, Mapping):
+        return None
+    kind = payload.get("type")
+    if kind == DEADLINE_CARD:
+        return None
+    if kind == HANDOFF:
+        advisor = str(payload.get("advisor") or "").strip()
+        if payload.get("state") == "joined":
+            return f"{advisor} from our team has joined." if advisor else "An advisor from our team has joined."
+        if payload.get("state") == "left":
+            return "The advisor has left the chat. You can keep texting me."
+        return None
+    text = payload.get("text")
+    return text if isinstance(text, str) and text.strip() else None
