@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import parse_qs
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.http import AsyncHttpClient
 from twilio.request_validator import RequestValidator
@@ -145,6 +146,15 @@ class SmsOutput(OutputChannel):
                 await self._add(recipient_id, str(title), _options(element.get("buttons") or []))
 
 
+def twilio_params(request: Request) -> RequestParameters:
+    """The webhook's form fields, blank ones included: Twilio signs `Body=` too, and Sanic's
+    own `request.form` drops blank values, which would break the signature of an empty text."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return RequestParameters()
+    return RequestParameters(parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
 def _options(buttons: Iterable[Dict[Text, Any]]) -> List[MenuOption]:
     options = []
     for button in buttons:
@@ -196,12 +206,12 @@ class SmsInput(InputChannel):
         query = request.query_string
         return f"{self.settings.public_url}?{query}" if query else self.settings.public_url
 
-    def is_authentic(self, request: Request) -> bool:
+    def is_authentic(self, request: Request, form: RequestParameters) -> bool:
         signature = request.headers.get("X-Twilio-Signature")
         if not self.validator or not signature:
             return False
         try:
-            return self.validator.validate(self.signed_url(request), request.form, signature)
+            return self.validator.validate(self.signed_url(request), form, signature)
         except Exception:  # a malformed body or URL is simply not authentic
             return False
 
@@ -218,9 +228,10 @@ class SmsInput(InputChannel):
 
         @sms_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not self.is_authentic(request):
+            params = twilio_params(request)
+            if not self.is_authentic(request, params):
                 return response.text("Forbidden: the request is not signed by Twilio.", status=403)
-            form = {key: request.form.get(key) for key in request.form}
+            form = {key: params.get(key) for key in params}
             phone = normalise_phone(form.get("From") or "")
             message_sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
             if not phone or not message_sid:
