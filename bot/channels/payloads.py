@@ -25,10 +25,13 @@ def deadline_card(
     kind: str = "cdp",
     equivalent_last_day: Optional[dt.date] = None,
     title: Optional[str] = None,
+    as_of: Optional[dt.date] = None,
 ) -> Dict[str, Any]:
     """The deadline as a card: the widget shows date, weekday and days left and offers an .ics.
 
-    `status` is the deadline engine's (bot.deadlines: open, last_day_today, passed).
+    `status` is the deadline engine's (bot.deadlines: open, last_day_today, passed);
+    `as_of` is the day `days_left` was counted on (the project's clock, bot/clock.py), so a
+    card shown again days later can say when it was counted.
     """
     card: Dict[str, Any] = {
         "type": DEADLINE_CARD,
@@ -45,6 +48,8 @@ def deadline_card(
         card["notice_date"] = notice_date.isoformat()
     if equivalent_last_day:
         card["equivalent_last_day"] = equivalent_last_day.isoformat()
+    if as_of:
+        card["as_of"] = as_of.isoformat()
     return card
 
 
@@ -58,6 +63,7 @@ def deadline_card_from_report(report: Any, notice: Optional[str] = None) -> Dict
         notice=notice,
         notice_date=report.notice_date,
         equivalent_last_day=equivalent.last_day if equivalent is not None else None,
+        as_of=report.today,
     )
 
 

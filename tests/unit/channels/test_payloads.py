@@ -20,6 +20,7 @@ def test_deadline_card_from_the_deadline_engine():
         "notice": "LT11",
         "notice_date": "2026-11-27",
         "equivalent_last_day": report.equivalent_hearing.last_day.isoformat(),
+        "as_of": "2026-11-27",
     }
     # Dec 27, 2026 is a Sunday: the engine rolls to Monday the 28th (facts 1.1, IRC 7503).
     assert card["last_day"] == "2026-12-28" and card["weekday"] == "Monday" and card["days_left"] == 31
