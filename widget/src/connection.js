@@ -33,15 +33,20 @@ export class Connection {
       for (const text of queued) this.send(text);
     });
     this.socket.on("bot_uttered", (message) => this.onMessage(message));
-    this.socket.on("disconnect", () => {
+    this.socket.on("disconnect", (reason) => {
       this.sessionId = null;
       this.onStatus("offline");
+      // socket.io reconnects by itself except when the server closed the socket.
+      if (reason === "io server disconnect") setTimeout(() => this.open(), 1000);
     });
     this.socket.on("connect_error", () => this.onStatus("offline"));
   }
 
   open() {
-    if (!this.socket.connected) this.socket.connect();
+    // `active` is true from connect() on, while connecting and reconnecting too: calling
+    // connect() again then would send a second CONNECT packet, which the server answers by
+    // dropping the socket.
+    if (!this.socket.active) this.socket.connect();
   }
 
   // Sent now when the conversation is confirmed, else as soon as it is.
@@ -55,6 +60,7 @@ export class Connection {
   }
 
   close() {
+    this.pending = [];
     this.socket.disconnect();
   }
 }

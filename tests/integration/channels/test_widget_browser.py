@@ -24,6 +24,8 @@ from tests.integration.channels.browser_support import (
 
 pytestmark = pytest.mark.browser
 TOKEN = "widget-browser-test-token"
+# The machine is shared and a fresh Rasa server's first turns are slow: wait generously.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +170,9 @@ def test_the_advisor_joined_and_left_states_are_visible_and_survive_a_reload(pag
 
     page.reload()
     expect(page.locator(".ic-advisor-bar")).to_have_text("Dana (advisor) has joined the chat")
+    # Rasa pushes only to sockets in the conversation's room at that moment: wait until the
+    # reloaded page has rejoined it, as an advisor's later message would find it.
+    expect(page.locator(".ic-root")).to_have_attribute("data-connection", "online")
     post_events(rasa.url, TOKEN, session_id, [
         {"event": "bot", "data": {"custom": {"type": "handoff", "state": "left", "advisor": "Dana"}}},
     ])
