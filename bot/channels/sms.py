@@ -232,6 +232,9 @@ class SmsInput(InputChannel):
             if not self.is_authentic(request, params):
                 return response.text("Forbidden: the request is not signed by Twilio.", status=403)
             form = {key: params.get(key) for key in params}
+            if form.get("MessageStatus"):
+                # A delivery-status callback pointed at this URL: nothing to answer.
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             phone = normalise_phone(form.get("From") or "")
             message_sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
             if not phone or not message_sid:

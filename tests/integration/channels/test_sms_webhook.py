@@ -108,6 +108,13 @@ async def test_a_signed_request_without_from_is_a_clear_400(sms):
     assert sms.twilio.requests == []
 
 
+async def test_a_status_callback_sent_to_the_webhook_is_ignored(sms):
+    params = sms.params(FROM_NUMBER, None, MessageStatus="delivered", SmsStatus="delivered")
+    status, _ = await sms.post(params)
+    assert status == 200
+    assert sms.twilio.requests == []
+
+
 # --- answering quickly, replying later -----------------------------------------------------
 class Gate:
     """A door check that holds every turn until released: makes 'answer first' observable."""
