@@ -39,8 +39,10 @@ validate: bootstrap
 unit: bootstrap
 	$(PY) -m pytest
 
+# The test stories' dates and entity values are written for this day (the one clock).
+STORIES_TODAY := 2026-11-27
 stories: train
-	$(RASA) test core --stories tests/stories --model models/intake.tar.gz \
+	INTAKE_TODAY=$(STORIES_TODAY) $(RASA) test core --stories tests/stories --model models/intake.tar.gz \
 		--fail-on-prediction-errors --out test-output/stories
 
 # --- maintenance ----------------------------------------------------------------------------

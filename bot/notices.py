@@ -26,13 +26,17 @@ _CODE_IN_TEXT = re.compile(
     r"(?<![a-z0-9$])"
     r"(?:(?P<prefix>cp|lt|ltr|letter|l)\s*(?:no\.?|number|#)?\s*[-.#]?\s*)?"
     r"(?P<number>\d{2,4})(?:-?(?P<suffix>[a-z]))?"
-    r"(?![a-z0-9]|[.,]\d|\s*(?:k\b|dollars|bucks|grand|thousand|%))",
+    r"(?![a-z0-9]|[.,]\d|[/-]\d|\s*(?:k\b|dollars|bucks|grand|thousand|%))"
+    # "a letter 10 days ago", "the letter 2 weeks back": a count of time, not a code.
+    r"(?!\s*(?:days?|dys|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|am|pm)\b)",
     re.IGNORECASE,
 )
 _PREFIX = {"cp": "CP", "lt": "LT", "ltr": "L", "letter": "L", "l": "L"}
-# A bare number next to other digit groups is part of a phone number, date or amount.
-_DIGIT_GROUP_BEFORE = re.compile(r"\d[\s().\-/]*$|[(\-/]$")
+# A bare number next to other digit groups is part of a phone number, date or amount
+# ("$10,504" is money, not a CP504).
+_DIGIT_GROUP_BEFORE = re.compile(r"\d[\s().\-/]*$|[(\-/]$|\d,$")
 _DIGIT_GROUP_AFTER = re.compile(r"^\)?[\s.\-/]*\d")
+_NEIGHBOURHOOD = 24
 
 
 class CatalogError(ValueError):
@@ -65,6 +69,13 @@ class Notice:
         return self.issuer_key == "revenue_officer"
 
     @property
+    def label(self) -> str:
+        """How people call it: 'LT11', 'CP504', 'Letter 1058'."""
+        if self.code.startswith("L") and not self.code.startswith("LT"):
+            return f"Letter {self.code[1:]}"
+        return self.code
+
+    @property
     def digits(self) -> str:
         return re.sub(r"\D", "", self.code)
 
@@ -76,6 +87,8 @@ class NoticeMatch:
     raw: str
     code: Optional[str]  # the catalog code, or the normalised unknown code, or None
     notice: Optional[Notice]
+    start: int = -1  # where `raw` sits in the text searched (-1: not found in it)
+    end: int = -1
 
     @property
     def known(self) -> bool:
@@ -118,16 +131,18 @@ class Catalog:
         found: List[NoticeMatch] = []
         for match in _CODE_IN_TEXT.finditer(text or ""):
             prefix, number, suffix = match.group("prefix", "number", "suffix")
-            if not prefix and (
-                _DIGIT_GROUP_BEFORE.search(text[: match.start()])
-                or _DIGIT_GROUP_AFTER.search(text[match.end() :])
-            ):
+            # Only the few characters around the number matter (and bounding them keeps a
+            # long pasted letter linear).
+            before = text[max(0, match.start() - _NEIGHBOURHOOD) : match.start()]
+            after = text[match.end() : match.end() + _NEIGHBOURHOOD]
+            if not prefix and (_DIGIT_GROUP_BEFORE.search(before) or _DIGIT_GROUP_AFTER.search(after)):
                 continue
             notice = self._resolve(prefix, number, suffix)
             if notice is not None:
-                found.append(NoticeMatch(match.group(0), notice.code, notice))
+                found.append(NoticeMatch(match.group(0), notice.code, notice, match.start(), match.end()))
             elif prefix:
-                found.append(NoticeMatch(match.group(0), normalise(prefix, number, suffix), None))
+                code = normalise(prefix, number, suffix)
+                found.append(NoticeMatch(match.group(0), code, None, match.start(), match.end()))
         return found
 
     def lookup(self, text: str) -> NoticeMatch:

@@ -40,7 +40,7 @@ class Rule:
 RULES = {
     "final_notice": Rule(
         25,
-        "Holds a final notice ({code}): a levy is legally allowed once its 30-day window closes.",
+        "A final notice ({code}): a levy is legally allowed once its 30-day window closes.",
         "IRC 6330(a), 6331(d); facts 1.1",
     ),
     "deadline_passed": Rule(
@@ -65,12 +65,12 @@ RULES = {
     ),
     "intent_to_levy": Rule(
         10,
-        "Holds {code}, a notice that precedes levy action.",
+        "A {code}, a notice that comes before levy action.",
         "facts 2",
     ),
     "post_levy_notice": Rule(
         40,
-        "Holds {code}: a levy the law allows before any hearing has already been made.",
+        "A {code}: a levy the law allows before any hearing has already been made.",
         "IRC 6330(f); facts 4",
         floor=HIGH,
     ),
@@ -123,8 +123,8 @@ RULES = {
     ),
     "plan_in_doubt": Rule(
         10,
-        "Says a payment plan is {plan}, yet holds a final notice: the plan may have defaulted or "
-        "may not cover these taxes; confirm with the IRS before relying on it.",
+        "A payment plan said to be {plan}, yet a final notice arrived: the plan may have defaulted "
+        "or may not cover these taxes; confirm with the IRS before relying on it.",
         "IRC 6331(k)(2); facts 5.3 (a phone call alone may not make a plan pending)",
     ),
     "revenue_officer": Rule(
@@ -167,7 +167,7 @@ RULES = {
     ),
     "dispute": Rule(
         10,
-        "Disputes the notice (identity theft, never got the bills, wrong amount): needs a person.",
+        "The notice is disputed (identity theft, bills never received, wrong amount): needs a person.",
         "facts 7 (MED)",
     ),
 }
@@ -185,7 +185,6 @@ class RiskFacts:
     unfiled_returns: Optional[bool] = None
     balance: Optional[float] = None
     hardship: Optional[bool] = None
-    business: Optional[bool] = None
     federal_contractor: Optional[bool] = None
     jeopardy: Optional[bool] = None
     disputes_notice: Optional[bool] = None

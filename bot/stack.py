@@ -136,12 +136,17 @@ class Stack:
         self.services = [s for s in services(self.env, model) if only is None or s.name in only]
 
     def start(self, timeout: float = 180.0) -> "Stack":
+        """Starts every service and waits until each answers; on failure stops them all."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for service in self.services:
-            self._launch(service)
-        deadline = time.monotonic() + timeout
-        for service in self.services:
-            self._wait_ready(service, deadline)
+        try:
+            for service in self.services:
+                self._launch(service)
+            deadline = time.monotonic() + timeout
+            for service in self.services:
+                self._wait_ready(service, deadline)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _launch(self, service: Service) -> None:
@@ -228,7 +233,6 @@ def main() -> int:
         stack.start()
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
-        stack.stop()
         return 1
     print("\nThe intake assistant is running:")
     print(f"  Rasa server (REST: POST /webhooks/rest/webhook)  {env['RASA_URL']}")

@@ -121,3 +121,19 @@ def test_a_malformed_catalog_is_refused_at_load():
         _build({"issuers": {"acs": "ACS"}, "notices": [good, good]})
     with pytest.raises(CatalogError, match="issuer"):
         _build({"issuers": {}, "notices": [good]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i got a letter 10 days ago", "the letter 12 weeks back", "a letter 10/1/2026", "i owe $10,504",
+     "owe 23,503 total", "letter 10-1-2026"],
+)
+def test_counts_of_time_dates_and_thousands_are_not_codes(text):
+    assert find_codes(text) == []
+
+
+def test_matches_say_where_they_are():
+    text = "got an LT 11 and a cp504b"
+    found = find_codes(text)
+    assert [text[m.start:m.end] for m in found] == ["LT 11", "cp504b"]
+    assert [m.raw for m in found] == ["LT 11", "cp504b"]

@@ -96,3 +96,11 @@ def test_as_dict_is_json_ready():
     data = assess(facts("LT11", "2026-10-30")).as_dict()
     assert data["level"] == HIGH and data["escalate"] is True
     assert {"code", "points", "reason", "source"} <= set(data["factors"][0])
+
+
+def test_docs_list_every_factor():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "risk.md").read_text()
+    for code, rule in RULES.items():
+        assert f"| `{code}` | {rule.points:+d} |" in doc, f"docs/risk.md is out of date for {code}"

@@ -1,0 +1,111 @@
+"""Handing the case to a human advisor: consent, contact details, then the queue."""
+import logging
+import re
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import case_from
+from bot.handoff.client import HandoffClient
+from bot.settings import firm_phone
+
+logger = logging.getLogger(__name__)
+
+SMS_CHANNEL = "sms"
+E164 = re.compile(r"^\+1\d{10}$")
+PRIORITY_WORDS = {"urgent": "urgent", "high": "high priority", "medium": "normal priority", "low": "normal priority"}
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+class ActionAcceptAdvisor(Action):
+    """The taxpayer wants an advisor (accepted an offer or asked): record consent and the
+    reason, and on SMS take the number they are texting from."""
+
+    def name(self) -> Text:
+        return "action_accept_advisor"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        asked = tracker.latest_message.get("intent", {}).get("name") == "request_human"
+        reason = "user_requested" if asked else tracker.get_slot("escalation_reason") or "user_requested"
+        dispatcher.utter_message(response="utter_advisor_accepted")
+        events = [
+            SlotSet("handoff_consent", True),
+            SlotSet("escalation_reason", reason),
+            SlotSet("advisor_offered", False),
+        ]
+        if channel_of(tracker) == SMS_CHANNEL and E164.match(tracker.sender_id or "") and not tracker.get_slot("contact_method"):
+            events += [SlotSet("contact_method", "phone"), SlotSet("contact_phone", tracker.sender_id)]
+        return events
+
+
+class ActionAdvisorDeclined(Action):
+    def name(self) -> Text:
+        return "action_advisor_declined"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_advisor_declined", firm_phone=firm_phone())
+        return [SlotSet("advisor_offered", False), SlotSet("escalation_reason", None)]
+
+
+def contact_of(tracker: Tracker) -> Dict[str, Any]:
+    method = tracker.get_slot("contact_method")
+    name = tracker.get_slot("contact_name")
+    return {
+        "name": None if name in (None, "skipped") else name,
+        "method": method,
+        "phone": tracker.get_slot("contact_phone") if method == "phone" else None,
+        "email": tracker.get_slot("contact_email") if method == "email" else None,
+        "best_time": tracker.get_slot("best_time"),
+        "consent": bool(tracker.get_slot("handoff_consent")),
+    }
+
+
+@lru_cache(maxsize=1)
+def handoff_client() -> HandoffClient:
+    """One client per action-server process: it owns the outbox's background flusher."""
+    return HandoffClient.from_env()
+
+
+class ActionEscalate(Action):
+    """Creates (or updates) the advisor case with everything gathered, then tells the
+    taxpayer truthfully what happens next and by when."""
+
+    def name(self) -> Text:
+        return "action_escalate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        case = case_from(tracker)
+        contact = contact_of(tracker)
+        payload = case.handoff_payload(
+            conversation_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            reason=tracker.get_slot("escalation_reason") or "user_requested",
+            contact=contact,
+        )
+        result = await handoff_client().submit_async(payload)
+        method_words = "call you" if contact["method"] == "phone" else "email you"
+        if result.rejected:  # a bug on our side: the queue refused the case's shape
+            logger.error("handoff for conversation %s rejected: %s", tracker.sender_id, result.error)
+            dispatcher.utter_message(response="utter_handoff_failed", firm_phone=firm_phone())
+            return []
+        if not result.delivered:  # kept in the durable outbox; delivered when the queue is back
+            logger.warning("handoff for conversation %s queued in the outbox", tracker.sender_id)
+            dispatcher.utter_message(
+                response="utter_handoff_saved_offline", method_words=method_words, firm_phone=firm_phone()
+            )
+            return []
+        if result.created is False:
+            dispatcher.utter_message(response="utter_handoff_updated")
+        dispatcher.utter_message(
+            response="utter_handoff_created",
+            priority_words=PRIORITY_WORDS.get(result.priority, "normal priority"),
+            method_words=method_words,
+            promise=result.promise,
+        )
+        return [SlotSet("case_id", str(result.case_id))]

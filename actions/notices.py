@@ -1,0 +1,48 @@
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import bullet_list, disclaimer_once
+from bot.notices import NoticeMatch, lookup
+
+
+def _asked_about(tracker: Tracker) -> Optional[NoticeMatch]:
+    """The notice the latest message names, else the one the taxpayer holds."""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "notice_code" and entity.get("value"):
+            return lookup(str(entity["value"]))
+    held = tracker.get_slot("notice_code")
+    if held:
+        match = lookup(held)
+        return match if match.known else None
+    return None
+
+
+class ActionExplainNotice(Action):
+    """What a notice is, who sends it, what comes next and what to do (the catalog's words)."""
+
+    def name(self) -> Text:
+        return "action_explain_notice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        match = _asked_about(tracker)
+        if match is None:
+            dispatcher.utter_message(response="utter_ask_which_notice")
+            return []
+        if not match.known:
+            dispatcher.utter_message(response="utter_notice_unknown_code", code=match.code)
+            return []
+        notice = match.notice
+        dispatcher.utter_message(
+            response="utter_notice_explained",
+            intro=f"About the {notice.label}: ",
+            meaning=notice.meaning,
+            meaning_short=notice.meaning.split(". ")[0] + ".",
+            issuer=notice.issuer,
+            what_next=notice.what_next,
+        )
+        dispatcher.utter_message(response="utter_notice_steps", steps=bullet_list(list(notice.next_steps)))
+        if notice.has_cdp_right and not tracker.get_slot("notice_date"):
+            dispatcher.utter_message(response="utter_offer_deadline")
+        return disclaimer_once(dispatcher, tracker)

@@ -1,0 +1,159 @@
+"""Reading the short free-text answers people give to the intake questions.
+
+Pure functions, no Rasa: each returns a normalised value or None when the answer does not
+say. The form validators call them; None becomes a specific re-ask, never a guess.
+"""
+from __future__ import annotations
+
+import re
+from typing import FrozenSet, Optional
+
+from bot.risk import LEVY_TARGETS
+
+SKIPPED = "skipped"  # the user chose not to answer; every validator accepts it
+
+_YES = re.compile(
+    r"^\s*(y|ya|yah|yea|yeah|yep|yup|yes+|yess|ok|okay|sure|correct|right|true|i do|i have|we do|"
+    r"we have|it is|it does|they are|they did|absolutely|definitely|of course|affirmative|"
+    r"si|1)\b",
+    re.I,
+)
+_NO = re.compile(
+    r"^\s*(n|no+|nope|nah|nay|not really|not at all|never|none|i don'?t|i do not|we don'?t|"
+    r"we do not|i haven'?t|haven'?t|didn'?t|no we|false|negative|0|zero)\b",
+    re.I,
+)
+
+
+_BOTH = re.compile(r"(?=.*\byes\b)(?=.*\bno\b)", re.I)
+
+
+def yes_no(text: str) -> Optional[bool]:
+    """True for a yes, False for a no, None when the answer is neither or both."""
+    text = (text or "").strip()
+    if _BOTH.search(text):  # "yes and no", "no... well yes"
+        return None
+    yes, no = bool(_YES.search(text)), bool(_NO.search(text))
+    if yes == no:
+        return None
+    return yes
+
+
+# Payment plan status (facts 5.1, 5.3): the status drives the levy bar of IRC 6331(k).
+_PLAN_DEFAULTED = re.compile(
+    r"default|missed|miss(ed)? (a |some |my )?payment|behind|fell behind|stopped pay|couldn'?t pay|"
+    r"can'?t pay|terminat|cancel+ed|ended|cp ?523|bounced|returned payment|lapsed|revoked",
+    re.I,
+)
+_PLAN_PENDING = re.compile(r"pending|applied|waiting|requested|submitted|sent (in|the)|in process|processing|asked for", re.I)
+_PLAN_ACTIVE = re.compile(r"current|active|on track|paying|in effect|up to date|good standing|every month|monthly", re.I)
+_PLAN_NONE = re.compile(r"^\s*(no|nope|nah|none|never|not yet|i don'?t|don'?t have|no plan|n)\b", re.I)
+
+
+def payment_plan(text: str) -> Optional[str]:
+    """'none', 'active', 'pending' or 'defaulted' (risk.PLAN_STATUSES), or None."""
+    text = text or ""
+    if _PLAN_DEFAULTED.search(text):
+        return "defaulted"
+    if _PLAN_PENDING.search(text):
+        return "pending"
+    if _PLAN_NONE.search(text):
+        return "none"
+    if _PLAN_ACTIVE.search(text) or yes_no(text):
+        return "active"
+    return None
+
+
+_LEVY_WORDS = {
+    "bank": r"bank|account|checking|savings|credit union|froze|frozen|freeze",
+    "wages": r"wage|paycheck|pay check|salary|garnish|employer|my pay\b|payroll",
+    "social_security": r"social security|\bss\b|\bssa\b|\bssi\b|ss benefits|ss check|retirement benefit",
+    "federal_payment": r"federal payment|pension|tax refund|refund|fplp|federal contract|va benefit",
+    "business_receivables": r"receivable|customer|client payment|invoice|merchant|business account|my business",
+}
+_NO_LEVY = re.compile(
+    r"^\s*(no|nope|nah|not yet|nothing|none|n)\b|nothing (has been|was) taken|haven'?t taken|not taken",
+    re.I,
+)
+
+
+def levy_targets(text: str) -> Optional[FrozenSet[str]]:
+    """What has already been levied: an empty set for 'nothing yet', None when unclear."""
+    text = text or ""
+    found = {target for target, words in _LEVY_WORDS.items() if re.search(words, text, re.I)}
+    if found:
+        return frozenset(found)
+    if _NO_LEVY.search(text):
+        return frozenset()
+    if yes_no(text):
+        return frozenset({"other"})
+    return None
+
+
+def levy_status_value(targets: FrozenSet[str]) -> str:
+    """The slot form of a set of levy targets: 'none' or targets in LEVY_TARGETS order."""
+    if not targets:
+        return "none"
+    return ",".join(t for t in LEVY_TARGETS if t in targets)
+
+
+def levy_targets_from_slot(value: Optional[str]) -> Optional[FrozenSet[str]]:
+    if value in (None, SKIPPED):
+        return None
+    if value == "none":
+        return frozenset()
+    return frozenset(v for v in value.split(",") if v in LEVY_TARGETS)
+
+
+_BUSINESS = re.compile(
+    r"business|company|corp|llc|inc\b|partnership|payroll|employment tax|941|940|trust fund|"
+    r"s ?corp|my shop|my store|restaurant|self.employed|sole prop",
+    re.I,
+)
+_INDIVIDUAL = re.compile(
+    r"personal|personally|individual|myself|\bme\b|\bmine\b|my own|my taxes|1040|just me|"
+    r"me and my (wife|husband|spouse)|joint|household",
+    re.I,
+)
+
+
+def taxpayer_type(text: str) -> Optional[str]:
+    """'business' or 'individual' (self-employed income tax counts as business here, since
+    levies can reach receivables), or None."""
+    text = text or ""
+    business, individual = bool(_BUSINESS.search(text)), bool(_INDIVIDUAL.search(text))
+    if business:
+        return "business"
+    if individual:
+        return "individual"
+    return None
+
+
+_PHONE_DIGITS = re.compile(r"\d")
+
+
+def phone_number(text: str) -> Optional[str]:
+    """A US phone number in E.164 form (+1XXXXXXXXXX), or None."""
+    digits = "".join(_PHONE_DIGITS.findall(text or ""))
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return None
+    return f"+1{digits}"
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
+def email_address(text: str) -> Optional[str]:
+    match = _EMAIL.search(text or "")
+    return match.group(0).lower() if match else None
+
+
+def contact_method(text: str) -> Optional[str]:
+    text = text or ""
+    if email_address(text) or re.search(r"e-?mail|mail me", text, re.I):
+        return "email"
+    if phone_number(text) or re.search(r"phone|call|text|cell|mobile|number|sms", text, re.I):
+        return "phone"
+    return None

@@ -1,0 +1,153 @@
+"""The other custom actions: greeting, notices, risk, fallback, advisor consent."""
+from actions.escalation import ActionAcceptAdvisor, ActionAdvisorDeclined, contact_of
+from actions.fallback import ActionDefaultFallback, fallback_streak
+from actions.greeting import ActionGreet
+from actions.notices import ActionExplainNotice
+from actions.risk import ActionAssessRisk
+from tests.actions.conftest import make_tracker, responses, run_action, slot_events
+
+
+async def test_greeting_names_the_firm_and_shows_the_disclaimer_once(domain, monkeypatch):
+    monkeypatch.setenv("FIRM_NAME", "Acme Tax Relief")
+    messages, events = await run_action(ActionGreet(), make_tracker(intent="greet"), domain)
+    assert messages[0]["response"] == "utter_greet" and messages[0]["firm_name"] == "Acme Tax Relief"
+    assert responses(messages)[1] == "utter_disclaimer"
+    assert slot_events(events) == {"disclaimer_shown": True}
+    messages, events = await run_action(ActionGreet(), make_tracker({"disclaimer_shown": True}), domain)
+    assert responses(messages) == ["utter_greet"] and events == []
+
+
+def code_entity(value):
+    return [{"entity": "notice_code", "value": value, "start": 0, "end": len(value), "extractor": "IntakeEntityExtractor"}]
+
+
+async def test_cp504_is_explained_as_not_the_final_notice(domain):
+    tracker = make_tracker(text="is my cp504 the final notice", intent="ask_about_notice", entities=code_entity("CP504"))
+    messages, _ = await run_action(ActionExplainNotice(), tracker, domain)
+    explained = messages[0]
+    assert explained["response"] == "utter_notice_explained"
+    assert "not the final notice" in explained["meaning"]
+    assert "LT11" in explained["what_next"]
+    assert messages[1]["response"] == "utter_notice_steps" and messages[1]["steps"].startswith("- ")
+    assert "utter_offer_deadline" not in responses(messages)  # no CDP deadline to offer
+
+
+async def test_final_notice_explained_and_deadline_offered(domain):
+    tracker = make_tracker(text="what is letter 1058", intent="ask_about_notice", entities=code_entity("L1058"))
+    messages, _ = await run_action(ActionExplainNotice(), tracker, domain)
+    assert messages[0]["intro"] == "About the Letter 1058: "
+    assert "revenue officer" in messages[0]["issuer"]
+    assert "utter_offer_deadline" in responses(messages)
+
+
+async def test_the_held_notice_is_explained_when_none_is_named(domain):
+    messages, _ = await run_action(ActionExplainNotice(), make_tracker({"notice_code": "LT11", "notice_date": "2026-11-01"}, intent="ask_about_notice"), domain)
+    assert messages[0]["intro"] == "About the LT11: "
+    assert "utter_offer_deadline" not in responses(messages)  # the date is known already
+
+
+async def test_no_notice_known_asks_which(domain):
+    messages, _ = await run_action(ActionExplainNotice(), make_tracker(intent="ask_about_notice"), domain)
+    assert responses(messages) == ["utter_ask_which_notice"]
+
+
+async def test_unknown_code_is_not_guessed(domain):
+    tracker = make_tracker(text="whats a cp2000", intent="ask_about_notice", entities=code_entity("CP2000"))
+    messages, _ = await run_action(ActionExplainNotice(), tracker, domain)
+    assert responses(messages) == ["utter_notice_unknown_code"] and messages[0]["code"] == "CP2000"
+
+
+INTAKE = dict(notice_code="LT11", notice_date="2026-11-10", levy_status="none", payment_plan="none",
+              unfiled_returns=False, balance=12000.0, hardship=False, taxpayer_type="individual")
+
+
+async def test_medium_risk_gets_steps_and_no_offer(domain):
+    messages, events = await run_action(ActionAssessRisk(), make_tracker(INTAKE), domain)
+    assert responses(messages)[:3] == ["utter_risk_medium", "utter_next_steps", "utter_anything_else"]
+    assert "final notice (LT11)" in messages[0]["reasons"]
+    assert "postmarked by Thursday, December 10" in messages[1]["steps"]
+    slots = slot_events(events)
+    assert slots["risk_level"] == "medium" and slots["advisor_offered"] is False
+
+
+async def test_bank_levy_is_urgent_and_offers_an_advisor(domain):
+    tracker = make_tracker(dict(INTAKE, levy_status="bank"))
+    messages, events = await run_action(ActionAssessRisk(), tracker, domain)
+    assert messages[0]["response"] == "utter_risk_urgent"
+    assert messages[0]["reasons"].index("bank levy") < messages[0]["reasons"].index("final notice")
+    assert "utter_offer_advisor" in responses(messages)
+    slots = slot_events(events)
+    assert slots["advisor_offered"] is True and slots["escalation_reason"] == "risk"
+
+
+async def test_no_offer_when_a_case_exists_already(domain):
+    tracker = make_tracker(dict(INTAKE, levy_status="bank", case_id="42"))
+    messages, events = await run_action(ActionAssessRisk(), tracker, domain)
+    assert "utter_offer_advisor" not in responses(messages)
+    assert slot_events(events)["advisor_offered"] is False
+
+
+async def test_unchanged_facts_are_not_assessed_twice(domain):
+    _, events = await run_action(ActionAssessRisk(), make_tracker(INTAKE), domain)
+    fingerprint = slot_events(events)["assessed_facts"]
+    messages, events = await run_action(ActionAssessRisk(), make_tracker(dict(INTAKE, assessed_facts=fingerprint)), domain)
+    assert messages == [] and events == []
+
+
+async def test_low_risk(domain):
+    messages, _ = await run_action(ActionAssessRisk(), make_tracker({"notice_code": "CP14", "levy_status": "none"}), domain)
+    assert responses(messages)[0] == "utter_risk_low"
+
+
+def user(intent):
+    return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+
+
+def action(name):
+    return {"event": "action", "name": name}
+
+
+def test_fallback_streak_counts_consecutive_misunderstandings():
+    assert fallback_streak([user("greet"), action("action_greet"), user("nlu_fallback")]) == 1
+    assert fallback_streak([user("nlu_fallback"), action("action_default_fallback"), user("nlu_fallback")]) == 2
+    broken = [user("nlu_fallback"), action("action_default_fallback"), user("greet"), action("action_greet"), user("nlu_fallback")]
+    assert fallback_streak(broken) == 1
+
+
+async def test_first_fallback_explains_second_offers_an_advisor(domain):
+    messages, events = await run_action(ActionDefaultFallback(), make_tracker(intent="nlu_fallback"), domain)
+    assert responses(messages) == ["utter_default"] and slot_events(events)["advisor_offered"] is False
+    history = [user("nlu_fallback"), action("action_default_fallback")]
+    messages, events = await run_action(ActionDefaultFallback(), make_tracker(intent="nlu_fallback", events=history), domain)
+    assert responses(messages) == ["utter_offer_advisor_after_confusion"]
+    assert slot_events(events) == {"advisor_offered": True, "escalation_reason": "fallback"}
+
+
+async def test_accepting_an_advisor_records_consent_and_reason(domain):
+    tracker = make_tracker({"escalation_reason": "risk", "advisor_offered": True}, text="yes please", intent="affirm")
+    messages, events = await run_action(ActionAcceptAdvisor(), tracker, domain)
+    assert responses(messages) == ["utter_advisor_accepted"]
+    assert slot_events(events) == {"handoff_consent": True, "escalation_reason": "risk", "advisor_offered": False}
+
+
+async def test_asking_for_a_person_on_sms_uses_the_texting_number(domain):
+    tracker = make_tracker(text="let me talk to a human", intent="request_human", sender_id="+15552014433", channel="sms")
+    _, events = await run_action(ActionAcceptAdvisor(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["escalation_reason"] == "user_requested"
+    assert slots["contact_method"] == "phone" and slots["contact_phone"] == "+15552014433"
+
+
+async def test_declining_gives_the_firm_phone(domain, monkeypatch):
+    monkeypatch.setenv("FIRM_PHONE", "(555) 777-0000")
+    messages, events = await run_action(ActionAdvisorDeclined(), make_tracker(intent="deny"), domain)
+    assert messages[0]["firm_phone"] == "(555) 777-0000"
+    assert slot_events(events) == {"advisor_offered": False, "escalation_reason": None}
+
+
+def test_contact_only_carries_the_chosen_channel():
+    tracker = make_tracker({"contact_method": "email", "contact_email": "a@example.com", "contact_phone": "+15552014433",
+                            "best_time": "mornings", "contact_name": "skipped", "handoff_consent": True})
+    contact = contact_of(tracker)
+    assert contact == {"name": None, "method": "email", "phone": None, "email": "a@example.com",
+                       "best_time": "mornings", "consent": True}
