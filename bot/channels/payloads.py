@@ -23,7 +23,7 @@ def deadline_card(
     notice: Optional[str] = None,
     notice_date: Optional[dt.date] = None,
     kind: str = "cdp",
-    equivalent_last_day: Optional[dt.date] = None,
+    equivalent_hearing_last_day: Optional[dt.date] = None,
     title: Optional[str] = None,
     as_of: Optional[dt.date] = None,
 ) -> Dict[str, Any]:
@@ -46,8 +46,8 @@ def deadline_card(
         card["notice"] = notice
     if notice_date:
         card["notice_date"] = notice_date.isoformat()
-    if equivalent_last_day:
-        card["equivalent_last_day"] = equivalent_last_day.isoformat()
+    if equivalent_hearing_last_day:
+        card["equivalent_hearing_last_day"] = equivalent_hearing_last_day.isoformat()
     if as_of:
         card["as_of"] = as_of.isoformat()
     return card
@@ -62,13 +62,17 @@ def deadline_card_from_report(report: Any, notice: Optional[str] = None) -> Dict
         status=report.status,
         notice=notice,
         notice_date=report.notice_date,
-        equivalent_last_day=equivalent.last_day if equivalent is not None else None,
+        equivalent_hearing_last_day=equivalent.last_day if equivalent is not None else None,
         as_of=report.today,
     )
 
 
 def handoff(state: str, advisor: Optional[str] = None) -> Dict[str, Any]:
-    """An advisor joined or left the conversation (sent by the web service via Rasa's API)."""
+    """An advisor joined or left the conversation: state for the widget (its header bar).
+
+    The handoff queue sends it as `data.custom` of the same bot event that carries its words
+    ("Dana, an advisor at the firm, has joined..."), so text-only channels say it once.
+    """
     if state not in HANDOFF_STATES:
         raise ValueError(f"handoff state must be one of {HANDOFF_STATES}, not {state!r}")
     payload: Dict[str, Any] = {"type": HANDOFF, "state": state}
@@ -80,20 +84,14 @@ def handoff(state: str, advisor: Optional[str] = None) -> Dict[str, Any]:
 def as_sms_text(payload: Mapping[str, Any]) -> Optional[str]:
     """What a text-only channel says for a custom payload, or None to say nothing.
 
-    The deadline card repeats what the assistant's text reply already says, so SMS drops it;
-    the handoff state is news the texter needs; any other payload may carry a `text` fallback.
+    The deadline card repeats what the assistant's text reply already says, and the handoff
+    state travels with the queue's own words, so SMS drops both; any other payload may carry a
+    `text` fallback.
     """
     if not isinstance(payload, Mapping):
         return None
     kind = payload.get("type")
-    if kind == DEADLINE_CARD:
-        return None
-    if kind == HANDOFF:
-        advisor = str(payload.get("advisor") or "").strip()
-        if payload.get("state") == "joined":
-            return f"{advisor} from our team has joined." if advisor else "An advisor from our team has joined."
-        if payload.get("state") == "left":
-            return "The advisor has left the chat. You can keep texting me."
+    if kind in (DEADLINE_CARD, HANDOFF):
         return None
     text = payload.get("text")
     return text if isinstance(text, str) and text.strip() else None

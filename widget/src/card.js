@@ -78,13 +78,13 @@ export function renderDeadlineCard(doc, card, { firmName = "", idSuffix = "" } =
   article.appendChild(left);
 
   if (card.notice || card.notice_date) {
-    const notice = card.notice ? `notice ${card.notice}` : "your notice";
-    const dated = card.notice_date ? ` dated ${shortDate(card.notice_date)}` : "";
-    article.appendChild(el(doc, "p", "ic-card-meta", `For ${notice}${dated}.`));
+    const notice = card.notice || "your notice";
+    const dated = card.notice_date ? `, dated ${shortDate(card.notice_date)}` : "";
+    article.appendChild(el(doc, "p", "ic-card-meta", `Notice: ${notice}${dated}`));
   }
-  if (card.status === "passed" && card.equivalent_last_day) {
+  if (card.status === "passed" && card.equivalent_hearing_last_day) {
     article.appendChild(
-      el(doc, "p", "ic-card-meta", `You may still ask for an equivalent hearing until ${longDate(card.equivalent_last_day)}.`),
+      el(doc, "p", "ic-card-meta", `You may still ask for an equivalent hearing until ${longDate(card.equivalent_hearing_last_day)}.`),
     );
   }
   if (card.status !== "passed" && parseIsoDate(card.last_day)) {

@@ -115,7 +115,7 @@ async def test_a_reconnect_with_the_stored_id_continues_the_same_conversation(wi
         "custom": {
             "type": "deadline_card", "kind": "cdp", "title": "Last day to request a Collection Due Process hearing",
             "notice": "LT11", "notice_date": "2026-11-27", "last_day": "2026-12-28", "weekday": "Monday",
-            "days_left": 31, "status": "open", "equivalent_last_day": "2027-11-29",
+            "days_left": 31, "status": "open", "equivalent_hearing_last_day": "2027-11-29",
         }
     }
     await run(again.close)

@@ -98,7 +98,7 @@ def test_a_conversation_reaches_the_deadline_card_and_continues_after_a_reload(p
     expect(card).to_contain_text("Monday, December 28, 2026")
     expect(card.locator("time")).to_have_attribute("datetime", "2026-12-28")
     expect(card).to_contain_text("31 days left")
-    expect(card).to_contain_text("For notice LT11 dated November 27, 2026.")
+    expect(card).to_contain_text("Notice: LT11, dated November 27, 2026")
     expect(card.get_by_role("button", name="Add the deadline to my calendar")).to_be_visible()
     screenshot(page, "widget-desktop")
 
@@ -155,8 +155,10 @@ def test_the_advisor_joined_and_left_states_are_visible_and_survive_a_reload(pag
     c.say("hello")
     expect(c.log).to_contain_text("Which notice did you get?")
     session_id = stored_session_id(page)
+    # As the handoff queue does it: its words and the state in one bot event, then the advisor.
     post_events(rasa.url, TOKEN, session_id, [
-        {"event": "bot", "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana"}}},
+        {"event": "bot", "text": "Dana, an advisor at the firm, has joined this conversation.",
+         "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana"}}},
         {"event": "bot", "text": "Hi, I'm Dana. I have read your case."},
     ])
     bar = page.locator(".ic-advisor-bar")
@@ -174,7 +176,8 @@ def test_the_advisor_joined_and_left_states_are_visible_and_survive_a_reload(pag
     # reloaded page has rejoined it, as an advisor's later message would find it.
     expect(page.locator(".ic-root")).to_have_attribute("data-connection", "online")
     post_events(rasa.url, TOKEN, session_id, [
-        {"event": "bot", "data": {"custom": {"type": "handoff", "state": "left", "advisor": "Dana"}}},
+        {"event": "bot", "text": "Dana has finished here, and you're back with the firm's automated assistant.",
+         "data": {"custom": {"type": "handoff", "state": "left", "advisor": "Dana"}}},
     ])
     expect(page.locator(".ic-root")).to_have_attribute("data-handoff", "left")
     expect(page.locator(".ic-advisor-bar")).to_be_hidden()

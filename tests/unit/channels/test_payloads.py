@@ -19,7 +19,7 @@ def test_deadline_card_from_the_deadline_engine():
         "status": "open",
         "notice": "LT11",
         "notice_date": "2026-11-27",
-        "equivalent_last_day": report.equivalent_hearing.last_day.isoformat(),
+        "equivalent_hearing_last_day": report.equivalent_hearing.last_day.isoformat(),
         "as_of": "2026-11-27",
     }
     # Dec 27, 2026 is a Sunday: the engine rolls to Monday the 28th (facts 1.1, IRC 7503).
@@ -37,10 +37,9 @@ def test_handoff_payloads():
     "payload, text",
     [
         ({"type": "deadline_card", "last_day": "2026-12-28"}, None),
-        ({"type": "handoff", "state": "joined", "advisor": "Dana"}, "Dana from our team has joined."),
-        ({"type": "handoff", "state": "joined"}, "An advisor from our team has joined."),
-        ({"type": "handoff", "state": "left"}, "The advisor has left the chat. You can keep texting me."),
-        ({"type": "handoff", "state": "odd"}, None),
+        ({"type": "handoff", "state": "joined", "advisor": "Dana"}, None),
+        ({"type": "handoff", "state": "left"}, None),
+        ({"type": "handoff", "state": "joined", "text": "ignored"}, None),
         ({"type": "whatever", "text": "Fallback words"}, "Fallback words"),
         ({"type": "whatever"}, None),
         ("not a dict", None),
