@@ -1,0 +1,77 @@
+// The widget's pure parts under Node's own test runner (`npm test`; pytest runs it too).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { contrastRatio, readableTextOn } from "../src/colors.js";
+import { deadlineIcs, escapeText, foldLine, icsFileName, parseIsoDate } from "../src/ics.js";
+import { entriesFromBotMessage } from "../src/messages.js";
+
+const CARD = {
+  type: "deadline_card",
+  title: "Last day to request a Collection Due Process hearing",
+  last_day: "2026-12-28",
+  weekday: "Monday",
+  days_left: 31,
+  status: "open",
+  notice: "LT11",
+  notice_date: "2026-11-27",
+};
+
+test("contrast follows WCAG 2.x", () => {
+  assert.equal(Math.round(contrastRatio("#000000", "#ffffff")), 21);
+  assert.ok(contrastRatio("#1d4f7c", "#ffffff") >= 4.5);
+  assert.equal(readableTextOn("#1d4f7c"), "#ffffff");
+  assert.equal(readableTextOn("#f2b84b"), "#111111");
+});
+
+test("dates must exist", () => {
+  assert.ok(parseIsoDate("2028-02-29"));
+  assert.equal(parseIsoDate("2026-02-29"), null);
+  assert.equal(parseIsoDate("2026-13-01"), null);
+  assert.equal(parseIsoDate("12/28/2026"), null);
+});
+
+test("the .ics is an all-day event on the last day with two reminders", () => {
+  const ics = deadlineIcs(CARD, { firmName: "Harbor Tax Resolution, (555) 010-0142", now: new Date("2026-11-27T15:04:05Z"), uid: "x@y" });
+  const lines = ics.split("\r\n");
+  assert.equal(lines[0], "BEGIN:VCALENDAR");
+  assert.ok(lines.includes("DTSTART;VALUE=DATE:20261228"));
+  assert.ok(lines.includes("DTEND;VALUE=DATE:20261229"));
+  assert.ok(lines.includes("DTSTAMP:20261127T150405Z"));
+  assert.ok(lines.includes("UID:x@y"));
+  assert.equal(lines.filter((l) => l === "BEGIN:VALARM").length, 2);
+  assert.ok(lines.every((l) => new TextEncoder().encode(l).length <= 75));
+  const unfolded = ics.replace(/\r\n /g, "");
+  assert.match(unfolded, /DESCRIPTION:Last day to request a Collection Due Process hearing for notice LT11 dated 2026-11-27\./);
+  assert.match(unfolded, /Questions: Harbor Tax Resolution\\, \(555\) 010-0142\./); // commas escaped
+  assert.ok(ics.endsWith("END:VCALENDAR\r\n"));
+  assert.equal(icsFileName(CARD), "irs-hearing-deadline-2026-12-28.ics");
+  assert.throws(() => deadlineIcs({ ...CARD, last_day: "soon" }));
+});
+
+test("RFC 5545 text escaping and folding", () => {
+  assert.equal(escapeText("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+  const folded = foldLine("DESCRIPTION:" + "é".repeat(80));
+  for (const line of folded.split("\r\n")) assert.ok(new TextEncoder().encode(line).length <= 75);
+  assert.equal(folded.replace(/\r\n /g, ""), "DESCRIPTION:" + "é".repeat(80)); // no character split
+});
+
+test("bot messages become entries; advisor messages carry the name while joined", () => {
+  assert.deepEqual(entriesFromBotMessage({ text: "Hi" }, null, 1), [
+    { type: "message", from: "bot", name: undefined, text: "Hi", quickReplies: [], at: 1 },
+  ]);
+  const [withButtons] = entriesFromBotMessage({ text: "Call?", quick_replies: [{ title: "Yes", payload: "/affirm" }, { title: "" }] }, null, 1);
+  assert.deepEqual(withButtons.quickReplies, [{ title: "Yes", payload: "/affirm" }]);
+  const [fromAdvisor] = entriesFromBotMessage({ text: "Dana here" }, { state: "joined", advisor: "Dana" }, 1);
+  assert.equal(fromAdvisor.from, "advisor");
+  assert.equal(fromAdvisor.name, "Dana");
+  const [card] = entriesFromBotMessage({ custom: CARD }, null, 1);
+  assert.equal(card.type, "deadline");
+  const [joined] = entriesFromBotMessage({ custom: { type: "handoff", state: "joined", advisor: "Dana" } }, null, 1);
+  assert.deepEqual(joined, { type: "handoff", state: "joined", advisor: "Dana", at: 1 });
+  assert.deepEqual(entriesFromBotMessage({ custom: { type: "handoff", state: "dancing" } }, null, 1), []);
+  assert.deepEqual(entriesFromBotMessage({ custom: { type: "deadline_card" } }, null, 1), []); // no last_day
+  assert.deepEqual(entriesFromBotMessage("nonsense", null, 1), []);
+  const [image] = entriesFromBotMessage({ attachment: { type: "image", payload: { src: "https://x/y.png" } } }, null, 1);
+  assert.equal(image.src, "https://x/y.png");
+});
