@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RASA := $(PY) -m rasa
 
-.PHONY: help run test bootstrap train validate unit stories services chromium lock bench clean
+.PHONY: help run test bootstrap train validate unit stories services chromium widget lock bench clean
 
 help:
 	@echo "make run    set up if needed, train if inputs changed, start the whole stack"
@@ -25,11 +25,15 @@ services:
 chromium:
 	@scripts/ensure-chromium.sh
 
+# The chat widget (widget/ -> bot/web/static/widget/): npm ci and esbuild, only when changed.
+widget:
+	@scripts/build-widget.sh
+
 # --- the two commands -----------------------------------------------------------------------
-run: train
+run: train widget
 	@$(PY) -m bot.stack
 
-test: bootstrap services chromium validate train unit stories
+test: bootstrap services chromium widget validate train unit stories
 	@echo "All checks passed."
 
 # --- the suite, step by step ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Dict, List, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_FILE = ROOT / ".env"
-MODEL = ROOT / "models" / "intake.tar.gz"
+MODEL = Path(os.environ.get("INTAKE_MODEL") or ROOT / "models" / "intake.tar.gz")
 # Development secrets generated into .env on first start (architecture doc, contracts).
 GENERATED_SECRETS = ("RASA_TOKEN", "SERVICE_TOKEN", "ADVISOR_TOKEN")
 DEFAULT_PORTS = {"RASA_PORT": 5005, "ACTION_PORT": 5055, "WEB_PORT": 8080}

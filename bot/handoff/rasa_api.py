@@ -82,9 +82,15 @@ class RasaClient:
     def resume(self, conversation_id: str) -> None:
         self.append_events(conversation_id, [{"event": "resume"}])
 
-    def send_bot_message(self, conversation_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> None:
-        """Delivers `text` to the taxpayer in their latest channel and records it as a bot turn."""
+    def send_bot_message(self, conversation_id: str, text: str, metadata: Optional[Dict[str, Any]] = None,
+                         custom: Optional[Dict[str, Any]] = None) -> None:
+        """Delivers `text` to the taxpayer in their latest channel and records it as a bot turn.
+
+        `custom` rides along as the event's custom payload (the widget's advisor state,
+        bot.channels.payloads.handoff); text-only channels say only `text`."""
         event = {"event": "bot", "text": text, "metadata": metadata or {}}
+        if custom is not None:
+            event["data"] = {"custom": custom}
         self.append_events(conversation_id, [event], deliver=True)
 
     def tracker(self, conversation_id: str) -> Dict[str, Any]:

@@ -11,6 +11,8 @@ import datetime as dt
 import logging
 from typing import Any, Dict, Optional
 
+from bot.channels.payloads import handoff as handoff_state
+from bot.channels.sms_store import is_opted_out
 from bot.handoff.cases import NewCase
 from bot.handoff.rasa_api import RasaClient, RasaError
 from bot.handoff.store import SYSTEM, Actor, BadRequest, QueueError, Store, _content_text
@@ -52,6 +54,9 @@ class HandoffService:
         case = self.store.check_can_reply(case_id, advisor)
         if self.rasa is None:
             raise DeliveryFailed("live replies are off (no RASA_URL): contact the taxpayer by phone or email")
+        if case["channel"] == "sms" and is_opted_out(case["conversation_id"]):
+            # The SMS channel would drop the text anyway; the advisor must not think it arrived.
+            raise DeliveryFailed("the taxpayer opted out of texts (STOP); contact them by phone or email")
         try:
             if not case["bot_paused"]:
                 # The claim could not pause the bot (Rasa was down); the advisor is talking now.
@@ -78,7 +83,8 @@ class HandoffService:
         if case["bot_paused"] and self.rasa is not None:
             try:
                 self.rasa.send_bot_message(case["conversation_id"], ADVISOR_CHANGED.format(name=case["assignee"]["name"]),
-                                           {"handoff": {"case_id": case_id, "advisor": case["assignee"]["name"]}})
+                                           {"handoff": {"case_id": case_id, "advisor": case["assignee"]["name"]}},
+                                           custom=handoff_state("joined", case["assignee"]["name"]))
             except RasaError as error:
                 self.store.add_activity(case_id, f"The taxpayer was not told about the new advisor: {error}")
         return case
@@ -135,7 +141,8 @@ class HandoffService:
         self.store.set_bot_paused(case["id"], True, SYSTEM, "The bot is paused: the advisor holds the conversation.")
         try:
             self.rasa.send_bot_message(conversation, ADVISOR_JOINED.format(name=advisor.name),
-                                       {"handoff": {"case_id": case["id"], "advisor": advisor.name}})
+                                       {"handoff": {"case_id": case["id"], "advisor": advisor.name}},
+                                       custom=handoff_state("joined", advisor.name))
         except RasaError as error:
             self.store.add_activity(case["id"], f"The taxpayer was not told that an advisor joined: {error}")
             return {"paused": True, "changed": True, "error": str(error)}
@@ -158,7 +165,8 @@ class HandoffService:
         note = "The bot is back: the taxpayer was told the advisor left."
         try:
             self.rasa.send_bot_message(conversation, ADVISOR_LEFT.format(name=advisor.name),
-                                       {"handoff": {"case_id": case["id"], "advisor": advisor.name}})
+                                       {"handoff": {"case_id": case["id"], "advisor": advisor.name}},
+                                       custom=handoff_state("left", advisor.name))
         except RasaError as error:
             note = f"The bot is back, but the taxpayer was not told the advisor left: {error}"
         self.store.set_bot_paused(case["id"], False, SYSTEM, note)

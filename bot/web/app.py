@@ -333,6 +333,16 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
         return await response.file(TEMPLATES_DIR / "advisor.html", mime_type="text/html; charset=utf-8",
                                    headers={"Cache-Control": "no-store"})
 
+    @app.get("/widget-config.json")
+    async def widget_config(request):
+        """Where the demo page's widget finds the Rasa server: RASA_PUBLIC_URL when Rasa sits
+        behind a proxy, else this host on RASA_PORT (the stack's own Rasa server)."""
+        public = os.environ.get("RASA_PUBLIC_URL", "").strip()
+        if not public:
+            host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+            public = f"{request.scheme}://{host}:{os.environ.get('RASA_PORT', '5005')}"
+        return response.json({"serverUrl": public}, headers={"Cache-Control": "no-store"})
+
     @app.get("/")
     async def index(request):
         page = PAGES_DIR / "index.html"
