@@ -54,6 +54,14 @@ def entities_in(tracker: Tracker, text: str) -> List[Dict[str, Any]]:
     return found or extract_entities(text, clock.today())
 
 
+def looks_like_a_question(tracker: Tracker) -> bool:
+    """For free-text answers (a name, a good time) the intent alone can't tell: names and
+    times are words the classifier has never seen ("Dave" once read as goodbye). Short
+    answers count as answers; a question mark or a longer digression intent does not."""
+    text = latest_text(tracker).strip()
+    return latest_intent(tracker) in DIGRESSION_INTENTS and (text.endswith("?") or len(text.split()) >= 4)
+
+
 def _needs_read_back(entity: Dict[str, Any]) -> bool:
     """A date the taxpayer did not spell out ("yesterday", "last week") is read back as a
     calendar date before it is used (docs/nlu.md: relative and approximate dates)."""
@@ -306,14 +314,14 @@ class ValidateContactForm(IntakeValidation):
 
     def validate_best_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        if latest_intent(tracker) in DIGRESSION_INTENTS:  # free text: any words would do
+        if looks_like_a_question(tracker):
             return {"best_time": None}
         if self.wants_to_skip(tracker) or not text:
             return self.accept("best_time", "any time", tracker)
         return self.accept("best_time", text[:120], tracker)
 
     def validate_contact_name(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if latest_intent(tracker) in DIGRESSION_INTENTS:  # free text: any words would do
+        if looks_like_a_question(tracker):
             return {"contact_name": None}
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
         if self.wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):

@@ -271,3 +271,12 @@ async def test_free_text_questions_are_not_taken_as_a_best_time(domain):
                      form="contact_form", requested="best_time")
     _, events = await validate(ValidateContactForm(), tracker, domain)
     assert rejected(events) and rejected(events)[0]["name"] == "contact_form"
+
+
+@pytest.mark.parametrize("text, intent", [("Dave", "goodbye"), ("anytime", "ask_deadline"), ("Ana Maria", "greet")])
+async def test_short_free_text_answers_are_answers_whatever_the_intent(domain, text, intent):
+    slot = "contact_name" if intent != "ask_deadline" else "best_time"
+    tracker = answer(text, intent=intent, slots={"contact_method": "email", slot: text}, form="contact_form", requested=slot)
+    _, events = await validate(ValidateContactForm(), tracker, domain)
+    assert slot_events(events)[slot] == text
+    assert not rejected(events)
