@@ -54,11 +54,14 @@ def entities_in(tracker: Tracker, text: str) -> List[Dict[str, Any]]:
     return found or extract_entities(text, clock.today())
 
 
-def looks_like_a_question(tracker: Tracker) -> bool:
+def looks_like_a_question(value: Any, tracker: Tracker) -> bool:
     """For free-text answers (a name, a good time) the intent alone can't tell: names and
     times are words the classifier has never seen ("Dave" once read as goodbye). Short
-    answers count as answers; a question mark or a longer digression intent does not."""
+    answers count as answers; a question mark or a longer digression intent does not.
+    Only the message being answered now is judged, not a value kept from earlier."""
     text = latest_text(tracker).strip()
+    if str(value or "").strip() != text:
+        return False
     return latest_intent(tracker) in DIGRESSION_INTENTS and (text.endswith("?") or len(text.split()) >= 4)
 
 
@@ -314,14 +317,14 @@ class ValidateContactForm(IntakeValidation):
 
     def validate_best_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        if looks_like_a_question(tracker):
+        if looks_like_a_question(value, tracker):
             return {"best_time": None}
         if self.wants_to_skip(tracker) or not text:
             return self.accept("best_time", "any time", tracker)
         return self.accept("best_time", text[:120], tracker)
 
     def validate_contact_name(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if looks_like_a_question(tracker):
+        if looks_like_a_question(value, tracker):
             return {"contact_name": None}
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
         if self.wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):

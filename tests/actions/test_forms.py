@@ -280,3 +280,14 @@ async def test_short_free_text_answers_are_answers_whatever_the_intent(domain, t
     _, events = await validate(ValidateContactForm(), tracker, domain)
     assert slot_events(events)[slot] == text
     assert not rejected(events)
+
+
+async def test_values_kept_from_earlier_are_not_judged_by_the_new_message(domain):
+    """Asking for a person again re-validates the contact details already given."""
+    tracker = make_tracker(
+        {"contact_method": "email", "best_time": "any time", "contact_name": "Kim"},
+        text="i want a person now please", intent="request_human", active_loop="contact_form",
+        extracted={"best_time": "any time", "contact_name": "Kim"},
+    )
+    _, events = await validate(ValidateContactForm(), tracker, domain)
+    assert slot_events(events)["best_time"] == "any time" and slot_events(events)["contact_name"] == "Kim"
