@@ -73,6 +73,9 @@ class RedisLocks:
             socket_timeout=limits.timeout_seconds,
             socket_connect_timeout=limits.timeout_seconds,
             decode_responses=True,
+            # One immediate retry on a dropped connection: a pooled connection from before a
+            # Redis restart fails once, then a new one is made. Every call here is safe to repeat.
+            retry_on_error=[redis.exceptions.ConnectionError],
         )
         self._errors = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
         self._wait_for_redis(redis.Redis.from_url(url, **options))

@@ -103,6 +103,8 @@ class ProductionStack:
     env: Dict[str, str]
     state: Path
     cleanups: List[Any] = field(default_factory=list)
+    # start_scaled_stack: database name, pg_proxy, redis_proxy, tag (Redis prefix, RabbitMQ names)
+    parts: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def rasa_urls(self) -> List[str]:
@@ -186,7 +188,7 @@ def start_sqlite_stack(state: Path) -> ProductionStack:
     return ProductionStack(stack, env, state)
 
 
-def start_scaled_stack(state: Path, servers: int = 2, **extra: str) -> Tuple[ProductionStack, Dict[str, Any]]:
+def start_scaled_stack(state: Path, servers: int = 2, **extra: str) -> ProductionStack:
     """Several Rasa servers sharing PostgreSQL (through a cuttable proxy), the Redis lock store
     (through another) and a RabbitMQ exchange of our own, with one action server."""
     database = create_pg_database("production_tracker")
@@ -222,7 +224,7 @@ def start_scaled_stack(state: Path, servers: int = 2, **extra: str) -> Tuple[Pro
         for cleanup in reversed(cleanups):
             cleanup()
         raise
-    return ProductionStack(stack, env, state, cleanups), parts
+    return ProductionStack(stack, env, state, cleanups, parts)
 
 
 def delete_redis_keys(prefix: str) -> None:
