@@ -169,14 +169,19 @@ class Stack:
         return [f"http://127.0.0.1:{port}" for port in rasa_ports(self.env)]
 
     def start(self, timeout: float = 180.0) -> "Stack":
-        """Starts every service and waits until each answers; on failure stops them all."""
+        """Starts every service and waits until each answers; on failure stops them all.
+
+        Extra Rasa servers start once the first is ready: the first creates the shared tables
+        (tracker store, SMS state) alone, and two cores are not shared by two model loads."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        extra = [s for s in self.services if s.name.startswith("rasa server ")]
         try:
-            for service in self.services:
-                self._launch(service)
             deadline = time.monotonic() + timeout
-            for service in self.services:
-                self._wait_ready(service, deadline)
+            for wave in ([s for s in self.services if s not in extra], extra):
+                for service in wave:
+                    self._launch(service)
+                for service in wave:
+                    self._wait_ready(service, deadline)
         except BaseException:
             self.stop()
             raise

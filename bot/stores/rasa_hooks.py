@@ -1,4 +1,4 @@
-"""Three gaps in Rasa 3.6 that no configuration closes, each patched where it lives.
+"""Gaps in Rasa 3.6 that no configuration closes, each patched where it lives.
 
 1. Agent wraps every tracker store in FailSafeTrackerStore, which answers a read error with
    "no such conversation": Rasa then starts a fresh, empty one (an advisor's pause is lost) and
@@ -14,6 +14,11 @@
    turn is undone (UserUtteranceReverted: the message stays in the transcript but changes
    nothing) and the taxpayer is told to send it again in a moment. A custom action also may
    not take longer than ACTION_TIMEOUT_SECONDS (Rasa waits 5 minutes).
+
+4. Every custom action's response is validated with `jsonschema.validate`, which first checks
+   Rasa's large event schema against the JSON-Schema meta-schema, on every call: about half
+   of a turn's time here (bench/production.py). The schema is a constant, so it is checked
+   once and each response validated against it; an invalid response still gets Rasa's error.
 
 The answer is the domain's `utter_try_again_shortly` when the model has it, else TRY_AGAIN.
 `install()` is called by our stores' constructors, so every Rasa server started with our
@@ -70,6 +75,7 @@ def install() -> None:
     Agent.handle_message = _answering_store_errors(Agent.handle_message)
     MessageProcessor._run_action = _undoing_failed_turns(MessageProcessor._run_action)
     RemoteAction.run = _bounded_and_reported(RemoteAction.run)
+    RemoteAction._validate_action_result = _validated_with_a_checked_schema(RemoteAction._validate_action_result)
     _installed = True
 
 
@@ -197,3 +203,23 @@ async def _undo_turn(tracker, output_channel, nlg, failed: List[str]) -> None:
         await output_channel.send_response(tracker.sender_id, said.message())
     except Exception:
         logger.exception(f"Could not tell '{tracker.sender_id}' to try again")
+
+
+# --- 4. the action response schema is checked once, not on every call -----------------------------
+def _validated_with_a_checked_schema(original):
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    @functools.wraps(original)
+    def _validate_action_result(self, result):
+        if best_match(validator.iter_errors(result)) is None:
+            return True
+        return original(self, result)  # raises Rasa's own error for it
+
+    return _validate_action_result

@@ -179,9 +179,9 @@ def base_env(state: Path, **extra: str) -> Dict[str, str]:
     return env
 
 
-def start_sqlite_stack(state: Path) -> ProductionStack:
+def start_sqlite_stack(state: Path, **extra: str) -> ProductionStack:
     """`make run`'s shape: one Rasa server, SQLite tracker store (the default), in-memory locks."""
-    env = base_env(state)
+    env = base_env(state, **extra)
     for key in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "EVENT_BROKER_URL", "RASA_PORTS"):
         env.pop(key, None)
     stack = Stack(env, state / "log", MODEL, only=["action server", "rasa server"]).start()
@@ -219,7 +219,7 @@ def start_scaled_stack(state: Path, servers: int = 2, **extra: str) -> Productio
         lambda: delete_rabbitmq(tag),
     ]
     try:
-        stack = Stack(env, state / "log", MODEL, only=names).start()
+        stack = Stack(env, state / "log", MODEL, only=names).start(timeout=400)
     except BaseException:
         for cleanup in reversed(cleanups):
             cleanup()

@@ -19,10 +19,12 @@ from tests.integration.production.support import (
 
 pytestmark = pytest.mark.stack
 
+ACTION_TIMEOUT = 6  # seconds; Rasa's own wait for a custom action is 5 minutes
+
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> ProductionStack:
-    running = start_sqlite_stack(tmp_path_factory.mktemp("sqlite-stack"))
+    running = start_sqlite_stack(tmp_path_factory.mktemp("sqlite-stack"), ACTION_TIMEOUT_SECONDS=str(ACTION_TIMEOUT))
     yield running
     running.stop()
 
@@ -131,3 +133,21 @@ def test_action_server_down_mid_conversation(stack, reference):
     assert got == expected
     said = [bots for _, bots in turns(stack.tracker(sender))]
     assert said[1] == [try_again_text(stack.env)]
+
+
+def test_a_hanging_action_server_gets_an_answer_within_the_action_timeout(stack, reference):
+    expected, _ = reference
+    sender = stack.new_sender()
+    got = [stack.texts(sender, LT11_SCRIPT[0])]
+    action_server = stack.stack.service("action server").process
+    os.killpg(action_server.pid, signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        started = time.monotonic()
+        reply = stack.texts(sender, LT11_SCRIPT[1])
+        waited = time.monotonic() - started
+    finally:
+        os.killpg(action_server.pid, signal.SIGCONT)
+    assert reply == try_again_text(stack.env)
+    assert ACTION_TIMEOUT <= waited < ACTION_TIMEOUT + 20
+    got += [stack.texts(sender, text) for text in LT11_SCRIPT[1:]]
+    assert got == expected
