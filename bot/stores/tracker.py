@@ -258,8 +258,10 @@ class IntakeTrackerStore(TrackerStore, SerializedTrackerAsText):
     def _write(
         self, sender_id: str, rows: Sequence[Row], mark: Optional[Tuple[int, int]], retried: bool = False
     ) -> Tuple[int, int]:
-        """Stores the rows the tracker does not have in the database yet, in one transaction.
-        Returns (how many were new, id of the conversation's last row)."""
+        """Stores, in one transaction, the events the database does not have yet. With a mark
+        (from this store's read or last save), `rows` are the events after the stored ones;
+        without, `rows` are all the tracker's events. Returns (how many were written, id of the
+        conversation's last row)."""
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE: True})
             with conn.begin():
@@ -273,8 +275,8 @@ class IntakeTrackerStore(TrackerStore, SerializedTrackerAsText):
                     ).scalar()
                     new = list(rows[stored:])
                 else:
-                    stored_count, seen_id = mark
-                    new = list(rows[stored_count:])
+                    new = list(rows)
+                    seen_id = mark[1]
                     if (last_id or 0) != (seen_id or 0):
                         if retried and self._already_written(conn, sender_id, seen_id, new):
                             # The previous attempt committed before its connection dropped.
@@ -306,8 +308,7 @@ class IntakeTrackerStore(TrackerStore, SerializedTrackerAsText):
         mark = getattr(tracker, MARK, None)
         if mark is not None and mark[0] > len(events):
             mark = None  # the tracker was cut (max_event_history): fall back to counting
-        skip = mark[0] if mark else 0
-        rows = [None] * skip + [event_row(tracker.sender_id, e) for e in events[skip:]]
+        rows = [event_row(tracker.sender_id, e) for e in events[mark[0] if mark else 0:]]
         written, last_id = await self._run("save", tracker.sender_id, self._write, tracker.sender_id, rows, mark)
         setattr(tracker, MARK, (len(events), last_id))
         if written:

@@ -122,7 +122,7 @@ async def test_a_save_retried_after_its_commit_answer_was_lost_is_not_written_tw
     tracker = await store.get_or_create_tracker(who)
     mark = getattr(tracker, MARK)
     tracker.update(said("once"))
-    rows = [None] * mark[0] + [r for r in _rows(who, list(tracker.events)[mark[0]:])]
+    rows = _rows(who, list(tracker.events)[mark[0]:])
     store._write(who, rows, mark)  # committed; pretend the answer never came
     assert store._write(who, rows, mark, retried=True)[0] == 1  # recognised as already written
     with pytest.raises(ConversationChanged):
