@@ -73,8 +73,11 @@ def test_compose_file_is_valid_for_docker_compose():
     assert config["services"]["rasa-1"]["image"] == config["services"]["rasa-2"]["image"]
 
 
-def test_compose_refuses_to_start_without_its_secrets():
-    result = run_compose("config", "--quiet", env={k: v for k, v in compose_env().items() if k != "RASA_TOKEN"})
+def test_compose_refuses_to_start_without_its_secrets(tmp_path):
+    empty = tmp_path / "empty.env"  # not a developer's deploy/.env
+    empty.write_text("")
+    result = run_compose("--env-file", str(empty), "config", "--quiet",
+                         env={k: v for k, v in compose_env().items() if k != "RASA_TOKEN"})
     assert result.returncode != 0 and "set RASA_TOKEN" in result.stderr
 
 
