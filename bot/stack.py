@@ -3,6 +3,10 @@
 `make run` calls `python -m bot.stack`; the integration tests use `Stack` directly with their
 own ports and state folder, so there is one description of how the stack starts.
 Ctrl-C (or SIGTERM) stops everything it started.
+
+RASA_PORTS=5005,5006 starts one Rasa server per port, sharing the tracker store and the lock
+store (the scale-out shape: it needs LOCK_STORE_URL=redis://... and, across machines,
+TRACKER_STORE_URL=postgresql://...; docs/deploy.md).
 """
 from __future__ import annotations
 
@@ -79,6 +83,17 @@ class Service:
     log_path: Optional[Path] = None
 
 
+def rasa_ports(env: Mapping[str, str]) -> List[str]:
+    """RASA_PORTS (comma-separated) when set, else RASA_PORT: one Rasa server per port."""
+    ports = [p.strip() for p in (env.get("RASA_PORTS") or "").split(",") if p.strip()]
+    return ports or [env["RASA_PORT"]]
+
+
+def rasa_server_name(index: int) -> str:
+    # The first keeps the name the tests and `make run` have always used.
+    return "rasa server" if index == 0 else f"rasa server {index + 1}"
+
+
 def services(env: Mapping[str, str], model: Path = MODEL) -> List[Service]:
     py = sys.executable
     found = [
@@ -89,21 +104,24 @@ def services(env: Mapping[str, str], model: Path = MODEL) -> List[Service]:
             # rasa_sdk reads its interface from SANIC_HOST: loopback unless told otherwise.
             {"SANIC_HOST": env.get("ACTION_HOST", "127.0.0.1")},
         ),
-        Service(
-            "rasa server",
-            [
-                py, "-m", "rasa", "run", "--enable-api",
-                "--auth-token", env["RASA_TOKEN"],
-                "--interface", env.get("RASA_HOST", "127.0.0.1"),
-                "--port", env["RASA_PORT"],
-                "--model", str(model),
-                "--endpoints", env.get("RASA_ENDPOINTS", "endpoints.yml"),
-                "--credentials", env.get("RASA_CREDENTIALS", "credentials.yml"),
-                "--cors", env.get("RASA_CORS", "*"),
-            ],
-            f"http://127.0.0.1:{env['RASA_PORT']}/",
-        ),
     ]
+    for index, port in enumerate(rasa_ports(env)):
+        found.append(
+            Service(
+                rasa_server_name(index),
+                [
+                    py, "-m", "rasa", "run", "--enable-api",
+                    "--auth-token", env["RASA_TOKEN"],
+                    "--interface", env.get("RASA_HOST", "127.0.0.1"),
+                    "--port", port,
+                    "--model", str(model),
+                    "--endpoints", env.get("RASA_ENDPOINTS", "endpoints.yml"),
+                    "--credentials", env.get("RASA_CREDENTIALS", "credentials.yml"),
+                    "--cors", env.get("RASA_CORS", "*"),
+                ],
+                f"http://127.0.0.1:{port}/",
+            )
+        )
     if find_spec("bot.web") is not None:
         found.append(
             Service(
@@ -113,6 +131,15 @@ def services(env: Mapping[str, str], model: Path = MODEL) -> List[Service]:
             )
         )
     return found
+
+
+def check_scale_out(env: Mapping[str, str]) -> None:
+    """Several Rasa servers must share their locks, or two turns of one conversation could
+    run at once on two servers (the tracker store would then refuse the second save)."""
+    if len(rasa_ports(env)) > 1 and not (env.get("LOCK_STORE_URL") or "").startswith(("redis://", "rediss://")):
+        raise StackError(
+            "several Rasa servers (RASA_PORTS) need the shared Redis lock store: set LOCK_STORE_URL=redis://..."
+        )
 
 
 def _is_ready(url: str) -> bool:
@@ -133,17 +160,28 @@ class Stack:
     def __init__(self, env: Mapping[str, str], log_dir: Path, model: Path = MODEL, only: Optional[List[str]] = None):
         self.env = dict(env)
         self.log_dir = log_dir
+        check_scale_out(self.env)
         self.services = [s for s in services(self.env, model) if only is None or s.name in only]
 
+    @property
+    def rasa_urls(self) -> List[str]:
+        """Every Rasa server's base URL, first one first."""
+        return [f"http://127.0.0.1:{port}" for port in rasa_ports(self.env)]
+
     def start(self, timeout: float = 180.0) -> "Stack":
-        """Starts every service and waits until each answers; on failure stops them all."""
+        """Starts every service and waits until each answers; on failure stops them all.
+
+        Extra Rasa servers start once the first is ready: the first creates the shared tables
+        (tracker store, SMS state) alone, and two cores are not shared by two model loads."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        extra = [s for s in self.services if s.name.startswith("rasa server ")]
         try:
-            for service in self.services:
-                self._launch(service)
             deadline = time.monotonic() + timeout
-            for service in self.services:
-                self._wait_ready(service, deadline)
+            for wave in ([s for s in self.services if s not in extra], extra):
+                for service in wave:
+                    self._launch(service)
+                for service in wave:
+                    self._wait_ready(service, deadline)
         except BaseException:
             self.stop()
             raise
@@ -182,6 +220,23 @@ class Stack:
     def stop_service(self, name: str, timeout: float = 20.0) -> None:
         _terminate(self.service(name), timeout)
 
+    def kill_service(self, name: str) -> None:
+        """SIGKILL, as a crash or an out-of-memory kill would: no clean shutdown."""
+        process = self.service(name).process
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+
+    def start_service(self, name: str, timeout: float = 180.0) -> None:
+        service = self.service(name)
+        if service.process is not None and service.process.poll() is None:
+            raise StackError(f"{name} is already running")
+        self._launch(service)
+        self._wait_ready(service, time.monotonic() + timeout)
+
     def restart_service(self, name: str, timeout: float = 180.0) -> None:
         service = self.service(name)
         _terminate(service, 20.0)
@@ -219,7 +274,11 @@ def main() -> int:
     if not MODEL.exists():
         print("error: no trained model; run `make run` (it trains first)", file=sys.stderr)
         return 1
-    stack = Stack(env, Path(env["STATE_DIR"]) / "log")
+    try:
+        stack = Stack(env, Path(env["STATE_DIR"]) / "log")
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     stopping = []
 
     def request_stop(*_):
@@ -235,7 +294,8 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print("\nThe intake assistant is running:")
-    print(f"  Rasa server (REST: POST /webhooks/rest/webhook)  {env['RASA_URL']}")
+    for url in stack.rasa_urls:
+        print(f"  Rasa server (REST: POST /webhooks/rest/webhook)  {url}")
     print(f"  Action server                                    http://127.0.0.1:{env['ACTION_PORT']}")
     if any(s.name == "web service" for s in stack.services):
         web = f"http://127.0.0.1:{env['WEB_PORT']}"
