@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 RASA := $(PY) -m rasa
+# No usage data leaves the machine (and this network reaches nothing but package registries).
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help run test bootstrap train validate unit stories services chromium widget lock bench clean
 
@@ -54,8 +56,15 @@ lock: bootstrap
 	$(PY) -m pip install -r requirements.in
 	$(PY) -m pip freeze --exclude-editable > requirements.txt
 
-bench: train
-	$(PY) bench/run_all.py
+# Figures, not tests (docs/performance.md): latency and throughput against Rasa's own
+# `rasa init` assistant, NLU cross-validation, entity extraction, the queue, SMS.
+bench: train widget
+	$(PY) bench/production.py
+	$(PY) bench/nlu_crossval.py
+	$(PY) bench/nlu_entities.py
+	$(PY) bench/nlu_latency.py
+	$(PY) bench/queue_bench.py
+	$(PY) bench/sms_webhook.py
 
 clean:
 	rm -rf models test-output .pytest_cache

@@ -70,6 +70,8 @@ def settings(env: Mapping[str, str]) -> Dict[str, str]:
     merged.setdefault("HANDOFF_API_URL", f"http://127.0.0.1:{merged['WEB_PORT']}/api")
     merged.setdefault("STATE_DIR", str(ROOT / "var"))
     merged.setdefault("PYTHONPATH", str(ROOT))
+    # Rasa's telemetry would send usage data off the machine (and fails here, with no internet).
+    merged.setdefault("RASA_TELEMETRY_ENABLED", "false")
     return merged
 
 

@@ -88,7 +88,12 @@ class SmsStore:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            # Several Rasa servers starting together race to create the tables: fine if they exist now.
+            if not all(sa.inspect(self.engine).has_table(t.name) for t in metadata.sorted_tables):
+                raise
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "SmsStore":
