@@ -242,17 +242,25 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
     if not isinstance(parsed, dict) or not parsed:
         return {}
     try:
-        encoded = json.dumps(redact_value(parsed), ensure_ascii=False)
+        cleaned = _clean_value(redact_value(parsed))
+        encoded = json.dumps(cleaned, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         return {}
-    encoded = clean_text(encoded)
     if len(encoded.encode("utf-8")) > MAX_METADATA_BYTES:
         return {}
-    try:
-        cleaned = json.loads(encoded)
-    except ValueError:  # cleaning broke an escape: drop it rather than store it half-read
-        return {}
     return cleaned if isinstance(cleaned, dict) else {}
+
+
+def _clean_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(key)): _clean_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(item) for item in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 @dataclass

@@ -4,7 +4,7 @@ What is masked, and how it is recognised:
 
 | kind | recognised by |
 |---|---|
-| ssn / itin | nine digits standing alone: 123456789, 123-45-6789, 123 45 6789, 123.45.6789 (one separator used throughout). An ITIN is the same shape with a leading 9 and a middle group in 50-65, 70-88, 90-92 or 94-99 (IRS: ITIN number ranges) |
+| ssn / itin | nine digits standing alone: 123456789, 123-45-6789, 123 45 6789, 123.45.6789, 123-456789 (not the ZIP+4 shape 12345-6789). An ITIN is the same shape with a leading 9 and a middle group in 50-65, 70-88, 90-92 or 94-99 (IRS: ITIN number ranges) |
 | ein | 12-3456789, or nine digits after "EIN" / "employer identification" / "TIN" |
 | routing | nine digits after "routing" / "ABA" / "RTN" / "transit", or nine digits that pass the ABA checksum in a message about a bank |
 | card | 13 to 19 digits (in groups of 4, Amex 4-6-5, or run together) that pass the Luhn check |
@@ -59,36 +59,40 @@ WORDS: Dict[str, str] = {
 }
 
 _I = re.IGNORECASE
-# Nine digits, alone, with one separator used throughout (or none).
-_NINE = re.compile(r"(?<![\d])(\d{3})([-. ]?)(\d{2})\2(\d{4})(?![\d])")
+# Nine digits standing alone, grouped 3-2-4 by "-", "." or " " (or not at all). Not the ZIP+4
+# shape 12345-6789 (no separator after the first three digits, one before the last four).
+SSN_SHAPE = re.compile(r"(?<![\d])(\d{3})([-. ]?)(\d{2})([-. ]?)(\d{4})(?![\d])")
 _EIN_SHAPE = re.compile(r"(?<![\d-])\d{2}-\d{7}(?![\d])")
 _CARD_GROUPED = re.compile(
     r"(?<![\d+])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{4,5})(?![\d])"
 )
 _LONG_RUN = re.compile(r"(?<![\d+])\d{12,19}(?![\d])")
 _ACCOUNT_AFTER_WORD = re.compile(
-    r"\b(?:account|acct|a/c)\b\.?(?:\s*(?:number|num|no\.?|#))?\s*(?:is|:|=|-)?\s*#?\s*"
+    r"(?<![A-Za-z\[])(?:account|acct|a/c)\b\.?(?:\s*(?:number|num|no\.?|#))?\s*(?:is|:|=|-)?\s*#?\s*"
     r"(\d(?:[ -]?\d){5,16})(?![\d])",
     _I,
 )
 _ROUTING_AFTER_WORD = re.compile(
-    r"\b(?:routing|aba|rtn|transit)\b(?:\s*(?:number|num|no\.?|#))?\s*(?:is|:|=|-)?\s*(\d{9})(?![\d])", _I
+    r"(?<![A-Za-z\[])(?:routing|aba|rtn|transit)\b(?:\s*(?:number|num|no\.?|#))?\s*(?:is|:|=|-)?\s*(\d{9})(?![\d])", _I
 )
 _CARD_CODE_AFTER_WORD = re.compile(
-    r"\b(?:cvv2?|cvc2?|cid|security\s+code)\b\s*(?:is|:|=|#)?\s*(\d{3,4})(?![\d])", _I
+    r"(?<![A-Za-z\[])(?:cvv2?|cvc2?|cid|security\s+code)\b\s*(?:is|:|=|#)?\s*(\d{3,4})(?![\d])", _I
 )
 # "PIN", then at most a few words, then 5 or 6 digits that are not the start of a date.
-_PIN_AFTER_WORD = re.compile(r"\bpin\b[^\d\n]{0,40}?(?<![\d])(\d{5,6})(?![\d]|[/-]\d)", _I)
+_PIN_AFTER_WORD = re.compile(r"(?<![A-Za-z\[])pin\b[^\d\n\[]{0,40}?(?<![\d])(\d{5,6})(?![\d]|[/-][\d\[])", _I)
 _PASSWORD_AFTER_WORD = re.compile(
-    r"\b(?:password|passcode|passwd|pwd|pass(?=\s*[:=]))\b(?:\s+(?:for|to|of|on|my|the|irs|online|account|login|id\.me)){0,5}"
-    r"(\s*(?:is|:|=)\s*|\s+)([^\s]+)",
+    r"(?<![A-Za-z\[])(?:password|passcode|passwd|pwd|pass(?=\s*[:=]))\b(?:\s+(?:for|to|of|on|my|the|irs|online|account|login|id\.me)){0,5}"
+    r"(\s*(?:is|:|=)\s*|\s+)(?!\[[a-z ]+ removed\])([^\s]+)",
     _I,
 )
+_A_MASK = re.compile(r"\[[a-z ]+ removed\]", _I)
 _EIN_WORDS = re.compile(r"\b(?:ein|fein|employer\s+identification|employer\s+id|tin)\b", _I)
 _ROUTING_WORDS = re.compile(r"\b(?:routing|aba|rtn|transit)\b", _I)
 _SSN_WORDS = re.compile(r"\b(?:ssn|ss#|ss\s*#|social)", _I)
 _ITIN_WORDS = re.compile(r"\bitin\b", _I)
 _BANK_WORDS = re.compile(r"\b(?:bank|routing|checking|savings|deposit|account|acct|aba)\b", _I)
+# Keywords start after anything but a letter (not \b: "0PIN" after a masked number must read
+# the same on a second pass, so redaction stays idempotent).
 # How far before a number the words that name it are looked for.
 _CONTEXT_CHARS = 30
 
@@ -168,6 +172,9 @@ def find(text: str) -> List[Finding]:
 
     for match in _PASSWORD_AFTER_WORD.finditer(text):
         token = match.group(2)
+        bracket = token.find("[")
+        if bracket >= 0 and _A_MASK.match(text, match.start(2) + bracket):
+            continue  # runs into a mask: already redacted
         explicit = bool(match.group(1).strip())
         if explicit or re.search(r"[\d\W_]", token):
             found.append(Finding(PASSWORD, match.start(2), match.end(2)))
@@ -184,9 +191,12 @@ def find(text: str) -> List[Finding]:
         found.append(Finding(ACCOUNT, match.start(1), match.end(1)))
     for match in _EIN_SHAPE.finditer(text):
         found.append(Finding(EIN, match.start(), match.end()))
-    for match in _NINE.finditer(text):
-        digits = match.group(1) + match.group(3) + match.group(4)
-        found.append(Finding(_nine_digit_kind(text, match.start(), digits, bool(match.group(2))), match.start(), match.end()))
+    for match in SSN_SHAPE.finditer(text):
+        if not match.group(2) and match.group(4):
+            continue  # 12345-6789: a ZIP+4 code
+        digits = match.group(1) + match.group(3) + match.group(5)
+        separated = bool(match.group(2) or match.group(4))
+        found.append(Finding(_nine_digit_kind(text, match.start(), digits, separated), match.start(), match.end()))
     for match in _LONG_RUN.finditer(text):
         found.append(Finding(CARD if luhn_valid(match.group(0)) else ACCOUNT, match.start(), match.end()))
     return _merge(found)
