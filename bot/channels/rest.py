@@ -7,8 +7,8 @@ of the bot's messages exactly as Rasa's own channel does. What it adds:
   IP (a refused message gets 429 with a JSON error and Retry-After), cleaning, command guard,
   redaction, the length cut; the door's notices come first in the answer;
 - a body of the wrong shape gets a 400 with a JSON error naming the field, never a 500:
-  not JSON, not an object, `sender` missing / not text / longer than 255 characters / shaped
-  like an SSN, `message` not text, `metadata` not an object;
+  not JSON, not an object, `sender` missing / not text / longer than 255 characters / holding
+  an SSN-shaped number, `message` not text, `metadata` not an object;
 - an empty or blank message is answered ("Please type a message."), not run through the NLU;
 - `input_channel` in the body is ignored: a REST client cannot pass itself off as the widget
   or SMS (Rasa's `output_channel=latest` would then text an advisor's reply to a number);
@@ -32,13 +32,16 @@ from sanic.response import HTTPResponse
 
 from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, Arrival, Door, clean_metadata, door_for
 from bot.privacy import logs
-from bot.privacy.redaction import redact
+from bot.privacy.redaction import EIN, ITIN, ROUTING, SSN, redact
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "rest"
 MAX_SENDER_CHARS = 255  # the SQL tracker store's sender_id column
 NO_TEXT_REPLY = "Please type a message."
+# A conversation id is stored in the clear (the SQL tracker store's sender_id): none may be a
+# nine-digit identifier. Long numeric ids (timestamps, user numbers) are fine.
+NINE_DIGIT_KINDS = {SSN, ITIN, EIN, ROUTING}
 TROUBLE_REPLY = "Sorry, something went wrong on our side. Please try again in a minute."
 
 
@@ -67,8 +70,8 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
         raise BadBody(f"sender must be at most {MAX_SENDER_CHARS} characters")
     if any(ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in sender):
         raise BadBody("sender must not contain control characters")
-    if redact(sender).changed:
-        raise BadBody("sender looks like an SSN, account or card number: use another conversation id")
+    if set(redact(sender).kinds) & NINE_DIGIT_KINDS:
+        raise BadBody("sender looks like an SSN or a tax id: use another conversation id")
     message = body.get("message")
     if message is not None and not isinstance(message, str):
         raise BadBody("message must be a string")
