@@ -73,6 +73,10 @@ class Arrival:
 Check = Callable[[Arrival], Union[Arrival, Awaitable[Arrival]]]
 
 
+_NUMBER_AT_END = re.compile(r"\d[\d\-. ]*$")
+_NUMBER_AT_START = re.compile(r"[\-. ]*\d")
+
+
 @dataclass(frozen=True)
 class LengthLimit:
     """Cuts a message longer than `max_chars` (at a word boundary) and says so."""
@@ -86,6 +90,10 @@ class LengthLimit:
         space = cut.rfind(" ")
         if space > self.max_chars * 0.8:
             cut = cut[:space]
+        # Never cut inside a number: the first nine digits of a longer one would be SSN-shaped.
+        number = _NUMBER_AT_END.search(cut)
+        if number and _NUMBER_AT_START.match(arrival.text, len(cut)):
+            cut = cut[:number.start()]
         notice = (
             f"Your message was very long, so I read only the first {self.max_chars:,} "
             "characters. Short messages work best."
@@ -242,7 +250,7 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
     if not isinstance(parsed, dict) or not parsed:
         return {}
     try:
-        cleaned = _clean_value(redact_value(parsed))
+        cleaned = redact_value(_clean_value(parsed))  # clean first: a removed control character can join digits
         encoded = json.dumps(cleaned, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         return {}

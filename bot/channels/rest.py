@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -32,16 +33,18 @@ from sanic.response import HTTPResponse
 
 from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, Arrival, Door, clean_metadata, door_for
 from bot.privacy import logs
-from bot.privacy.redaction import EIN, ITIN, ROUTING, SSN, redact
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "rest"
 MAX_SENDER_CHARS = 255  # the SQL tracker store's sender_id column
 NO_TEXT_REPLY = "Please type a message."
-# A conversation id is stored in the clear (the SQL tracker store's sender_id): none may be a
-# nine-digit identifier. Long numeric ids (timestamps, user numbers) are fine.
-NINE_DIGIT_KINDS = {SSN, ITIN, EIN, ROUTING}
+# A conversation id is stored in the clear (the SQL tracker store's sender_id): it may not be
+# a nine-digit identifier on its own (123-45-6789, 12-3456789, user-123456789). Digits inside
+# a random id (test-1a2b3c..., a hex uuid) and longer numbers (timestamps) are fine.
+NUMBER_LIKE_AN_SSN = re.compile(
+    r"(?<![A-Za-z0-9])(?:\d{3}([-. ]?)\d{2}\1\d{4}|\d{2}-\d{7})(?![A-Za-z0-9])"
+)
 TROUBLE_REPLY = "Sorry, something went wrong on our side. Please try again in a minute."
 
 
@@ -70,7 +73,7 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
         raise BadBody(f"sender must be at most {MAX_SENDER_CHARS} characters")
     if any(ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in sender):
         raise BadBody("sender must not contain control characters")
-    if set(redact(sender).kinds) & NINE_DIGIT_KINDS:
+    if NUMBER_LIKE_AN_SSN.search(sender):
         raise BadBody("sender looks like an SSN or a tax id: use another conversation id")
     message = body.get("message")
     if message is not None and not isinstance(message, str):

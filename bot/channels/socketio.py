@@ -94,7 +94,12 @@ def client_ip(environ: Mapping[str, Any]) -> Optional[str]:
 
 
 def new_session_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits, never with a run of nine digits in it: conversation ids are stored
+    in the clear, and a scanner looking for SSN-shaped numbers should find none."""
+    while True:
+        session_id = uuid.uuid4().hex
+        if not re.search(r"\d{9}", session_id):
+            return session_id
 
 
 def valid_session_id(value: Any) -> Optional[str]:

@@ -143,3 +143,14 @@ def test_metadata_is_a_redacted_bounded_object():
     assert clean_metadata('{"a": "b\\u0000c"}') == {"a": "bc"}
     assert clean_metadata("not json") == {} and clean_metadata([1, 2]) == {} and clean_metadata(None) == {}
     assert clean_metadata({"big": "x" * MAX_METADATA_BYTES}) == {}
+
+
+@pytest.mark.parametrize("text, limit, kept", [
+    ("call 5550104477 now", 10, "call"),
+    ("call 555-010-4477 now", 12, "call"),
+    ("ok 123 45 6789", 10, "ok"),  # spaces group an SSN too
+    ("abcdef 123", 9, "abcdef"),
+])
+def test_the_length_cut_never_splits_a_number(text, limit, kept):
+    from bot.channels.door import LengthLimit
+    assert LengthLimit(limit)(arrival(text)).text == kept
