@@ -31,7 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, Arrival, Door, clean_metadata, door_for
+from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, SLOW_DOWN_REPLY, Arrival, Door, clean_metadata, door_for
 from bot.privacy import logs
 
 logger = logging.getLogger(__name__)
@@ -143,8 +143,8 @@ class IntakeRestInput(RestInput):
             if arrival.refused is not None:
                 if arrival.reason == RATE_LIMITED:
                     wait = max(1, int(arrival.retry_after + 0.999))
-                    return error(429, arrival.refused.strip() or "too many messages; slow down",
-                                 headers={"Retry-After": str(wait)})
+                    # Every refused request says why: an API client has no earlier message to remember.
+                    return error(429, SLOW_DOWN_REPLY, headers={"Retry-After": str(wait)})
                 replies = [{"recipient_id": sender_id, "text": arrival.refused}] if arrival.refused.strip() else []
                 return response.json(notices + replies)
             collector = CollectingOutputChannel()
