@@ -60,9 +60,9 @@ class ActionAskDeleteMyData(Action):
             _say(dispatcher, domain, WHILE_ADVISOR, WHILE_ADVISOR_TEXT)
             return []
         dispatcher.utter_message(response=ASK_WITH_CASE if asked_for_advisor(tracker) else ASK)
-        if tracker.active_loop_name:
-            return [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return []
+        # Always: the rules expect it (Rasa checks that an action that ends a loop in one rule
+        # does so in all of them), and a form in progress must not read "Yes" as its answer.
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 class ActionDeleteMyData(Action):

@@ -138,7 +138,10 @@ class Eraser:
         taxpayer confirmed (NotRequested otherwise, nothing erased). `idle_before` (unix
         seconds, retention): the tracker only if nothing happened in it since."""
         report = ErasureReport(self.hash(conversation_id))
-        tracker = self._wait_for_turn(conversation_id, report, verify_request)
+        if idle_before is None:
+            tracker = self._wait_for_turn(conversation_id, report, verify_request)
+        else:
+            tracker = self._read_idle(conversation_id, report)
         self._erase_tracker(conversation_id, tracker, report, idle_before)
         self._erase_queue(conversation_id, report)
         self._erase_sms_menu(conversation_id, report)
@@ -172,6 +175,16 @@ class Eraser:
         if verify_request and not confirmed_in_chat(tracker):
             raise NotRequested("the conversation's latest turn did not confirm a deletion")
         return tracker
+
+    def _read_idle(self, conversation_id: str, report: ErasureReport) -> Optional[Dict[str, Any]]:
+        """Retention: the tracker as it is (no lock taken, nothing added), for stores only Rasa reaches."""
+        if self.sql_events is not None or self.rasa is None or not self.rasa.addressable(conversation_id):
+            return None
+        try:
+            return self.rasa.tracker(conversation_id)
+        except RasaError as error:
+            report.problems.append(f"the tracker could not be read: {error}")
+            return None
 
     def _erase_tracker(self, conversation_id: str, tracker: Optional[Dict[str, Any]], report: ErasureReport,
                        idle_before: Optional[float]) -> None:

@@ -13,8 +13,9 @@ default endpoints.yml; `${VAR}` taken from the environment as Rasa does):
 
 A turn of the same conversation may be running at that moment: when it ends, Rasa would save
 its events again (the SQL store appends what it does not count in the table). So the eraser
-first waits for the conversation's lock in Rasa: `POST .../tracker/events` with no events
-takes the lock, changes nothing and returns once the running turn is saved (`barrier`).
+first waits for the conversation's lock in Rasa: `POST .../tracker/events` takes the lock and
+returns once the running turn is saved (`barrier`). The retention purge skips that wait: an
+idle conversation has no turn running, and a new event would make it look active.
 """
 from __future__ import annotations
 
@@ -164,9 +165,15 @@ class RasaTrackers:
 
     def barrier(self, conversation_id: str) -> Dict[str, Any]:
         """Waits until no turn of the conversation runs (Rasa's lock); returns its tracker with
-        every event (a conversation Rasa never saw comes back with its session-start events)."""
+        every event. Rasa 3.6 answers 500 to an empty list, so the one event appended is an
+        `action_listen`, which changes nothing (and goes with the rest). A conversation Rasa
+        never saw comes back with its session-start events."""
         url = self.client._url(conversation_id, "tracker/events", include_events="ALL")
-        return self.client._call("POST", url, [])
+        return self.client._call("POST", url, [{"event": "action", "name": "action_listen"}])
+
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        """The tracker without taking the lock or adding anything (retention: idle conversations)."""
+        return self.client.tracker(conversation_id)
 
     def replace_with_nothing(self, conversation_id: str) -> None:
         url = self.client._url(conversation_id, "tracker/events")
