@@ -54,6 +54,7 @@ def test_script_and_img_onerror_from_the_widget_and_sms_never_execute_for_the_ad
         page.goto(f"{stack.web_url}/?rasa_port={env['RASA_PORT']}")
         title = page.title()
         page.get_by_role("button", name="Check my deadline").click()
+        expect(page.locator(".ic-root")).to_have_attribute("data-connection", "online")
         box = page.get_by_role("textbox", name="Type your message")
         for text in (SCRIPT, IMAGE):
             box.fill(text)
