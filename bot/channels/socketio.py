@@ -194,9 +194,14 @@ class IntakeSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session_id = self.session_from(asked) or new_session_id()
+            session_id = self.session_from(asked)
+            # The widget keeps its history only when it gets back exactly what it stored.
+            handle = asked if session_id else None
+            if not session_id:
+                session_id = new_session_id()
+                handle = self.session_handle(session_id)
             await join(sid, session_id)
-            await sio.emit("session_confirm", self.session_handle(session_id), room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", handle, room=sid, namespace=self.namespace)
             logger.debug("socket %s joined conversation %s", sid, session_id)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
