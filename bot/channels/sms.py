@@ -8,7 +8,10 @@ environment (bot/channels/sms_settings.py). Unlike Rasa's built-in twilio connec
   turn never makes Twilio retry; a retry that still comes is dropped by its MessageSid;
 - honours STOP/START/HELP and plain-language opt-outs, and never texts an opted-out number;
 - joins a turn's replies into as few segments as possible and numbers the buttons;
-- answers an empty text, a picture without text or an overlong text helpfully.
+- answers an empty text, a picture without text or an overlong text helpfully;
+- passes every text through the channel door: a rate limit per phone number (RATE_LIMIT_SMS,
+  default 10/min; one "slow down" text per episode), redaction of SSNs and account numbers,
+  the command guard and the length cut.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from bot.channels.sms_keywords import Keyword, classify
 from bot.channels.sms_render import MenuOption, choose, menu_text, pack
 from bot.channels.sms_settings import SmsSettings
 from bot.channels.sms_store import SmsStore, normalise_phone
+from bot.privacy import logs
 
 logger = logging.getLogger(__name__)
 
@@ -304,23 +308,25 @@ class SmsInput(InputChannel):
             return
 
         menu = await asyncio.to_thread(self.store.take_menu, phone)
-        text = choose(body, menu) or body
+        chosen = choose(body, menu)
         arrival = await self.door.admit(
-            Arrival(text, phone, CHANNEL_NAME, notices=(PICTURE_NOTICE,) if num_media else ())
+            Arrival(chosen or body, phone, CHANNEL_NAME, notices=(PICTURE_NOTICE,) if num_media else (),
+                    chosen_button=chosen is not None)
         )
         if arrival.refused is not None:
             if arrival.refused.strip():
                 await self._reply(phone, arrival.refused)
             return
         output = SmsOutput(self.client, self.store, collect=True, notices=arrival.notices)
-        await on_new_message(
-            UserMessage(
-                arrival.text,
-                output,
-                phone,
-                input_channel=CHANNEL_NAME,
-                message_id=message_sid,
-                metadata={"sms": {"num_media": num_media}},
+        with logs.conversation(phone):
+            await on_new_message(
+                UserMessage(
+                    arrival.text,
+                    output,
+                    phone,
+                    input_channel=CHANNEL_NAME,
+                    message_id=message_sid,
+                    metadata={"sms": {"num_media": num_media}},
+                )
             )
-        )
-        await output.flush(phone)
+            await output.flush(phone)

@@ -11,33 +11,95 @@ API (advisor replies, handoff state) still finds it. What it changes:
   id a message names, and only our own id shape (32 hex digits) is accepted, so a browser
   cannot join an SMS conversation (whose id is a phone number) or someone else's;
 - every message passes the channel door (bot/channels/door.py) first; bad input (no text,
-  wrong types, unreadable metadata) gets a clear reply instead of an exception.
+  wrong types, unreadable metadata) gets a clear reply instead of an exception;
+- a browser may connect only from an allowed origin (WIDGET_ALLOWED_ORIGINS; default the web
+  service's own, http://127.0.0.1:$WEB_PORT and http://localhost:$WEB_PORT), which stops other
+  sites' pages from opening a socket in a visitor's name (clients without an Origin header,
+  which no browser is, are let through: the rate limits are what holds them);
+- with WIDGET_SESSION_SECRET set, the widget gets a signed session token instead of the bare
+  id, and only tokens this server signed reopen a conversation (bot/channels/widget_sessions.py);
+- the client's IP is kept with the socket for the per-IP rate limit; message metadata is
+  redacted and capped (door.MAX_METADATA_BYTES) before Rasa stores it.
 """
 from __future__ import annotations
 
 import inspect
-import json
 import logging
+import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Text
+from urllib.parse import urlsplit
 
+import rasa.core.channels.channel
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.door import Arrival, Door, door_for
+from bot.channels.door import Arrival, Door, OfferedPayloads, clean_metadata, door_for
+from bot.channels.widget_sessions import SessionSigner
+from bot.privacy import logs
 
 logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+ANY_ORIGIN = "*"
 NO_SESSION_REPLY = "This chat lost its connection. Please reload the page to continue."
 NO_TEXT_REPLY = "Please type a message."
 TROUBLE_REPLY = "Sorry, something went wrong on our side. Please try again in a minute."
 
 
+def normalise_origin(origin: str) -> str:
+    """scheme://host[:port], lower case, default ports dropped, no path or trailing slash."""
+    parts = urlsplit(origin.strip())
+    if not parts.scheme or not parts.hostname:
+        return origin.strip().lower().rstrip("/")
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port and not (scheme, port) in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
+
+
+def allowed_origins_from_env(env: Mapping[str, str] = os.environ) -> FrozenSet[str]:
+    """WIDGET_ALLOWED_ORIGINS (comma-separated, or *), else the web service's own origin."""
+    raw = (env.get("WIDGET_ALLOWED_ORIGINS") or "").strip()
+    if raw:
+        entries = [entry for entry in raw.split(",") if entry.strip()]
+        if any(entry.strip() == ANY_ORIGIN for entry in entries):
+            return frozenset({ANY_ORIGIN})
+        return frozenset(normalise_origin(entry) for entry in entries)
+    port = (env.get("WEB_PORT") or "8080").strip()
+    return frozenset({f"http://127.0.0.1:{port}", f"http://localhost:{port}"})
+
+
+def origin_allowed(origin: Optional[str], allowed: FrozenSet[str]) -> bool:
+    if not origin:  # not a browser: no page of another site can be behind it
+        return True
+    return ANY_ORIGIN in allowed or normalise_origin(origin) in allowed
+
+
+def client_ip(environ: Mapping[str, Any]) -> Optional[str]:
+    """The socket's client address as Sanic sees it (proxy headers per SANIC_* settings)."""
+    request = environ.get("sanic.request") if isinstance(environ, Mapping) else None
+    if request is None:
+        return None
+    try:
+        return request.remote_addr or request.ip or None
+    except Exception:
+        return None
+
+
 def new_session_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits, never with a run of nine digits in it: conversation ids are stored
+    in the clear, and a scanner looking for SSN-shaped numbers should find none."""
+    while True:
+        session_id = uuid.uuid4().hex
+        if not re.search(r"\d{9}", session_id):
+            return session_id
 
 
 def valid_session_id(value: Any) -> Optional[str]:
@@ -50,19 +112,55 @@ async def maybe_await(result: Any) -> Any:
 
 
 class IntakeSocketIOOutput(SocketIOOutput):
+    def __init__(self, sio: Any, bot_message_evt: Text, offered: Optional[OfferedPayloads] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.offered = offered
+
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
 
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        if self.offered is not None:  # a click sends the payload back: the door lets it through
+            self.offered.remember(recipient_id, buttons)
+        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+        elements = list(elements)
+        if self.offered is not None:
+            for element in elements:
+                if isinstance(element, dict):
+                    self.offered.remember(recipient_id, element.get("buttons"))
+        await super().send_elements(recipient_id, elements, **kwargs)
+
 
 class IntakeSocketIOInput(SocketIOInput):
-    def __init__(self, *args: Any, door: Optional[Door] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        door: Optional[Door] = None,
+        allowed_origins: Optional[FrozenSet[str]] = None,
+        signer: Optional[SessionSigner] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.door = door or door_for(self.name())
+        self.allowed_origins = allowed_origins if allowed_origins is not None else allowed_origins_from_env()
+        self.signer = signer if signer is not None else SessionSigner.from_env()
+
+    def session_from(self, value: Any) -> Optional[str]:
+        """The conversation id a client may reopen: a token we signed, or (unsigned mode) an id."""
+        if self.signer is not None:
+            return self.signer.verify(value)
+        return valid_session_id(value)
+
+    def session_handle(self, session_id: str) -> str:
+        """What the widget stores: the signed token, or the bare id."""
+        return self.signer.issue(session_id) if self.signer is not None else session_id
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
             return super().get_output_channel()
-        return IntakeSocketIOOutput(self.sio, self.bot_message_evt)
+        return IntakeSocketIOOutput(self.sio, self.bot_message_evt, self.door.offered)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)  # health route, connect, disconnect
@@ -74,15 +172,36 @@ class IntakeSocketIOInput(SocketIOInput):
         async def join(sid: Text, session_id: Text) -> None:
             if self.session_persistence:
                 await maybe_await(sio.enter_room(sid, session_id, namespace=self.namespace))
-            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+            session = await sio.get_session(sid, namespace=self.namespace)
+            session = dict(session) if isinstance(session, dict) else {}
+            session["session_id"] = session_id
+            await sio.save_session(sid, session, namespace=self.namespace)
 
         # Registering a handler again for the same event replaces Rasa's.
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN") if isinstance(environ, dict) else None
+            if not origin_allowed(origin, self.allowed_origins):
+                logger.info("socket refused: origin %s is not in WIDGET_ALLOWED_ORIGINS", logs.log_id(origin))
+                return False
+            if self.jwt_key:  # Rasa's own optional JWT check, kept
+                token = auth.get("token") if isinstance(auth, dict) else None
+                if not token or not rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm):
+                    return False
+            await sio.save_session(sid, {"ip": client_ip(environ)}, namespace=self.namespace)
+            return True
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session_id = valid_session_id(asked) or new_session_id()
+            session_id = self.session_from(asked)
+            # The widget keeps its history only when it gets back exactly what it stored.
+            handle = asked if session_id else None
+            if not session_id:
+                session_id = new_session_id()
+                handle = self.session_handle(session_id)
             await join(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", handle, room=sid, namespace=self.namespace)
             logger.debug("socket %s joined conversation %s", sid, session_id)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -98,15 +217,20 @@ class IntakeSocketIOInput(SocketIOInput):
             if not isinstance(text, str) or not text.strip():
                 await say(sid, NO_TEXT_REPLY)
                 return
-            output = IntakeSocketIOOutput(sio, self.bot_message_evt)
+            output = IntakeSocketIOOutput(sio, self.bot_message_evt, self.door.offered)
             target = sender_id if self.session_persistence else sid
-            arrival = await self.door.admit(Arrival(text, sender_id, self.name()))
+            session = await sio.get_session(sid, namespace=self.namespace)
+            ip = session.get("ip") if isinstance(session, dict) else None
+            arrival = await self.door.admit(Arrival(text, sender_id, self.name(), client_ip=ip))
+            if arrival.refused is not None:
+                # A refused message is answered on this socket only, not the conversation's room.
+                for notice in arrival.notices:
+                    await say(sid, notice)
+                if arrival.refused.strip():
+                    await say(sid, arrival.refused)
+                return
             for notice in arrival.notices:
                 await say(target, notice)
-            if arrival.refused is not None:
-                if arrival.refused.strip():
-                    await say(target, arrival.refused)
-                return
             message = UserMessage(
                 arrival.text,
                 output,
@@ -114,11 +238,12 @@ class IntakeSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=_metadata(data.get(self.metadata_key)),
             )
-            try:
-                await on_new_message(message)
-            except Exception:
-                logger.exception("conversation %s: the turn failed", sender_id)
-                await say(target, TROUBLE_REPLY)
+            with logs.conversation(sender_id):
+                try:
+                    await on_new_message(message)
+                except Exception:
+                    logger.exception("conversation %s: the turn failed", logs.log_id(sender_id))
+                    await say(target, TROUBLE_REPLY)
 
         return blueprint
 
@@ -130,20 +255,12 @@ class IntakeSocketIOInput(SocketIOInput):
         if confirmed:
             return confirmed
         # A message before any session_request (a client that skipped it): adopt a
-        # well-formed id once, exactly as session_request would.
-        asked = valid_session_id(data.get("session_id"))
+        # well-formed id (a valid token, when tokens are signed) once, as session_request would.
+        asked = self.session_from(data.get("session_id"))
         if asked:
             await join(sid, asked)
         return asked
 
 
 def _metadata(raw: Any) -> Dict[Text, Any]:
-    if isinstance(raw, dict):
-        return raw
-    if isinstance(raw, str) and raw.strip():
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
+    return clean_metadata(raw)

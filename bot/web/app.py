@@ -28,7 +28,12 @@ from bot.handoff.service import HandoffService
 from bot.handoff.sla import due_text
 from bot.handoff.store import Actor, BadRequest, QueueError, Store
 from bot.handoff.webhooks import WebhookSender
+from bot.privacy import logs
+from bot.privacy.eraser import Eraser
 from bot.web.openapi import OPENAPI
+from bot.web.security import (
+    SignInLimiter, TooManySignIns, add_privacy_routes, client_ip, too_many_sign_ins_response,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +113,7 @@ def _int_arg(request: Request, name: str, default: int, low: int, high: int) -> 
 
 
 def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
+    logs.install()
     app = Sanic(name, configure_logging=True)
     app.config.REQUEST_MAX_SIZE = MAX_BODY
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -129,16 +135,32 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
     async def run(fn: Callable, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
 
+    sign_ins = SignInLimiter.from_env()
+
     async def advisor_of(request: Request) -> Actor:
         token = _bearer(request)
+        if token:
+            sign_ins.check(client_ip(request))
         found = await run(store.advisor_for_token, token) if token else None
         if not found:
+            if token:
+                sign_ins.failed(client_ip(request))
             raise Unauthorized("an advisor token is required (Authorization: Bearer <token>)")
         return Actor("advisor", found["id"], found["name"])
 
+    def is_service(request: Request) -> bool:
+        """The service token? (After the failed-sign-in check: a locked-out IP gets 429.)"""
+        token = _bearer(request)
+        if token:
+            sign_ins.check(client_ip(request))
+        return bool(settings.service_token and token
+                    and hmac.compare_digest(token.encode(), settings.service_token.encode()))
+
     def require_service(request: Request) -> None:
         token = _bearer(request)
-        if not settings.service_token or not token or not hmac.compare_digest(token.encode(), settings.service_token.encode()):
+        if not is_service(request):
+            if token:
+                sign_ins.failed(client_ip(request))
             raise Unauthorized("the service token is required (Authorization: Bearer <SERVICE_TOKEN>)")
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -197,6 +219,10 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
             event.clear()
 
     # --- errors and headers ------------------------------------------------------------------------
+    @app.exception(TooManySignIns)
+    async def too_many_sign_ins(request, error: TooManySignIns):
+        return too_many_sign_ins_response(error, json_response)
+
     @app.exception(QueueError)
     async def queue_error(request, error: QueueError):
         return error_response(error.status, error.message)
@@ -326,6 +352,10 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
     async def advisors(request):
         await advisor_of(request)
         return json_response({"advisors": await run(store.list_advisors)})
+
+    # --- privacy: deletions and the retention purge (bot/web/security.py) ------------------------------
+    add_privacy_routes(app, run, advisor_of, is_service, _body, json_response,
+                       lambda: Eraser.from_env(queue_engine=store.engine, rasa=settings.rasa))
 
     # --- pages -------------------------------------------------------------------------------------------
     @app.get("/advisor")

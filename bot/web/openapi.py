@@ -23,6 +23,7 @@ ERRORS = {
     "401": _json(_ref("Error"), "No or invalid token"),
     "404": _json(_ref("Error"), "No such case"),
     "409": _json(_ref("Error"), "Conflict with the case's state (claimed, resolved, held by another advisor)"),
+    "429": _json(_ref("Error"), "Too many failed sign-ins from this address (Retry-After says how long)"),
 }
 NULLABLE_STRING = {"type": "string", "nullable": True}
 NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
@@ -138,6 +139,17 @@ OPENAPI: Dict[str, Any] = {
                              "properties": {"bot_paused": {"type": "boolean"}, "error": NULLABLE_STRING}},
                 },
             },
+            "Erasure": {"type": "object", "properties": {
+                "conversation_hash": {"type": "string"}, "tracker_events": {"type": "integer"},
+                "cases": {"type": "integer"}, "sms_menus": {"type": "integer"}, "outbox_files": {"type": "integer"},
+                "complete": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "string"}},
+                "record_id": {"type": "integer"}}},
+            "Deletion": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "conversation_hash": {"type": "string"},
+                "requested_by": {"type": "string", "enum": ["taxpayer", "advisor", "retention", "command_line"]},
+                "actor_name": NULLABLE_STRING, "deleted_at": {"type": "string", "format": "date-time"},
+                "tracker_events": {"type": "integer"}, "cases": {"type": "integer"}, "complete": {"type": "boolean"},
+                "problems": {"type": "array", "items": {"type": "string"}}}},
             "CaseDetail": {
                 "allOf": [_ref("Case"), {"type": "object", "properties": {
                     "messages": {"type": "array", "items": _ref("Message")},
@@ -219,6 +231,35 @@ OPENAPI: Dict[str, Any] = {
                                   "responses": {"200": _json({"type": "object", "properties": {
                                       "advisors": {"type": "array", "items": _ref("Advisor")}}}, "Advisors"),
                                       "401": ERRORS["401"]}}},
+        "/api/privacy/deletions": {
+            "post": {
+                "summary": "Erase a conversation everywhere (tracker store, queue, SMS menu, outbox) and record "
+                           "only that it happened. Advisor token: now (200). Service token: after the chat turn "
+                           "that asked, if Rasa's tracker shows the taxpayer confirmed (202). docs/security.md",
+                "security": [{"advisorToken": []}, {"serviceToken": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "description": "conversation_id, or case_id (advisor only)",
+                    "properties": {"conversation_id": {"type": "string", "maxLength": 255},
+                                   "case_id": {"type": "integer"}}}}}},
+                "responses": {
+                    "200": _json({"type": "object", "properties": {"deleted": _ref("Erasure")}}, "What was erased"),
+                    "202": _json({"type": "object", "properties": {"status": {"type": "string", "enum": ["scheduled"]}}},
+                                 "Scheduled (service token)"),
+                    "400": ERRORS["400"], "401": ERRORS["401"], "404": ERRORS["404"], "429": ERRORS["429"],
+                },
+            },
+            "get": {
+                "summary": "The deletion record: keyed hashes of the conversation ids, who asked, when",
+                "security": ADVISOR,
+                "parameters": [{"name": "conversation_id", "in": "query", "schema": {"type": "string"},
+                                "description": "only this conversation's deletions (matched by its hash)"}],
+                "responses": {
+                    "200": _json({"type": "object", "properties": {"deletions": {"type": "array", "items": _ref("Deletion")}}},
+                                 "Newest first (at most 200)"),
+                    "401": ERRORS["401"], "429": ERRORS["429"],
+                },
+            },
+        },
         "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.0 document"}}}},
     },

@@ -31,8 +31,10 @@ expect.set_options(timeout=20_000)
 @pytest.fixture(scope="module")
 def servers(fixture_model, tmp_path_factory):
     build_widget()
-    rasa = RasaServer(fixture_model, tmp_path_factory.mktemp("widget-rasa"), TOKEN).start()
     pages = PageServer().start()
+    # The page is served from its own origin: the socket accepts it when told to (issue 7).
+    rasa = RasaServer(fixture_model, tmp_path_factory.mktemp("widget-rasa"), TOKEN,
+                      env={"WIDGET_ALLOWED_ORIGINS": pages.url}).start()
     try:
         yield rasa, pages
     finally:
