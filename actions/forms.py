@@ -25,10 +25,11 @@ SKIP_INTENTS = ("skip", "dont_know")
 # the intent; if not, the form steps aside and the rules answer the digression.
 DIGRESSION_INTENTS = frozenset({
     "faq", "ask_about_notice", "ask_deadline", "request_human", "bot_challenge", "restart",
-    "out_of_scope", "share_sensitive_info", "feeling_worried", "goodbye",
+    "out_of_scope", "share_sensitive_info", "feeling_worried", "goodbye", "delete_my_data",
 })
-# A question about a notice names a code, which would read as an answer to "which notice?".
-ALWAYS_DIGRESS = frozenset({"ask_about_notice"})
+# A question about a notice names a code, which would read as an answer to "which notice?";
+# "delete my data" must never be taken as an answer.
+ALWAYS_DIGRESS = frozenset({"ask_about_notice", "delete_my_data"})
 # After this many failed answers to one question, offer "skip" or a person.
 OFFER_SKIP_AFTER = 2
 _PLAIN_NUMBER = re.compile(r"^\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*$")

@@ -119,7 +119,8 @@ def services(env: Mapping[str, str], model: Path = MODEL) -> List[Service]:
                     "--model", str(model),
                     "--endpoints", env.get("RASA_ENDPOINTS", "endpoints.yml"),
                     "--credentials", env.get("RASA_CREDENTIALS", "credentials.yml"),
-                    "--cors", env.get("RASA_CORS", "*"),
+                    # Browsers may call Rasa only from the web service's pages (the widget's site).
+                    "--cors", *cors_origins(env),
                 ],
                 f"http://127.0.0.1:{port}/",
             )
@@ -133,6 +134,12 @@ def services(env: Mapping[str, str], model: Path = MODEL) -> List[Service]:
             )
         )
     return found
+
+
+def cors_origins(env: Mapping[str, str]) -> List[str]:
+    """RASA_CORS (space-separated origins), else the web service's own origins."""
+    default = f"http://127.0.0.1:{env['WEB_PORT']} http://localhost:{env['WEB_PORT']}"
+    return env.get("RASA_CORS", default).split()
 
 
 def check_scale_out(env: Mapping[str, str]) -> None:

@@ -2,7 +2,8 @@
 
 Where the tracker store is comes from the same endpoints file Rasa reads (RASA_ENDPOINTS,
 default endpoints.yml; `${VAR}` taken from the environment as Rasa does):
-- `type: SQL` (or any tracker store configured with a `dialect`): the `events` table, one row
+- our store (`type: bot.stores.tracker.IntakeTrackerStore`, TRACKER_STORE_URL) and `type: SQL`
+  (or any tracker store configured with a `dialect`): the `events` table, one row
   per event with the conversation id in `sender_id` (rasa/core/tracker_store.py,
   SQLTrackerStore), is deleted from directly by sender_id;
 - anything else (no tracker_store: Rasa keeps trackers in its own memory; Redis, ...): only
@@ -32,6 +33,9 @@ import yaml
 
 from bot.handoff.rasa_api import RasaClient, RasaError, conversation_path
 from bot.privacy.settings import ROOT
+from bot.stores.settings import tracker_store_url
+
+OUR_TRACKER_STORE = "bot.stores.tracker.IntakeTrackerStore"
 
 SQL, API = "sql", "api"
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
@@ -86,6 +90,9 @@ class TrackerStoreConfig:
             return cls(API, description="Rasa's in-memory tracker store")
         section = _substitute(section, env)
         kind = str(section.get("type") or "").strip().lower()
+        if kind == OUR_TRACKER_STORE.lower():
+            # Our store (bot/stores) keeps Rasa's events table at the URL it reads itself.
+            return cls(SQL, tracker_store_url(env), description="SQL tracker store (bot.stores)")
         if kind == "sql" or section.get("dialect"):
             return cls(SQL, sql_url(section), description="SQL tracker store")
         return cls(API, description=f"tracker store {kind or 'unknown'} (through Rasa's API)")

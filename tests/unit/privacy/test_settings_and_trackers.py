@@ -64,3 +64,19 @@ def test_a_chat_deletion_counts_only_when_the_action_ran_after_the_latest_messag
     assert confirmed_in_chat({"events": [user, erase, {"event": "bot"}, listen]})
     assert not confirmed_in_chat({"events": [erase, listen, user, listen]})  # a later message came
     assert not confirmed_in_chat({"events": [user, listen]}) and not confirmed_in_chat({})
+
+
+def test_the_project_domain_carries_the_privacy_fragment_exactly():
+    """The security tests train a fixture assistant on privacy_domain.yml; the real domain must
+    say the same, or the tests would prove something the product does not do."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    fragment = yaml.safe_load((root / "tests/integration/security/privacy_domain.yml").read_text())
+    domain = yaml.safe_load((root / "domain.yml").read_text())
+    assert set(fragment["intents"]) <= set(domain["intents"])
+    assert set(fragment["actions"]) <= set(domain["actions"])
+    for name, variants in fragment["responses"].items():
+        assert domain["responses"][name] == variants, name
