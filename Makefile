@@ -6,7 +6,7 @@ RASA := $(PY) -m rasa
 # No usage data leaves the machine (and this network reaches nothing but package registries).
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test bootstrap train validate unit stories services chromium widget lock bench clean
+.PHONY: help run test bootstrap train validate pytest stories services chromium widget lock bench clean
 
 help:
 	@echo "make run    set up if needed, train if inputs changed, start the whole stack"
@@ -35,14 +35,15 @@ widget:
 run: train widget
 	@$(PY) -m bot.stack
 
-test: bootstrap services chromium widget validate train unit stories
+test: bootstrap services chromium widget validate train pytest stories
 	@echo "All checks passed."
 
 # --- the suite, step by step ----------------------------------------------------------------
 validate: bootstrap
 	$(RASA) data validate --fail-on-warnings --domain domain.yml --data data --config config.yml
 
-unit: bootstrap
+# Unit tests, and integration tests against the real stack (the trained model, the widget).
+pytest: train widget
 	$(PY) -m pytest
 
 # The test stories' dates and entity values are written for this day (the one clock).
@@ -65,6 +66,7 @@ bench: train widget
 	$(PY) bench/nlu_latency.py
 	$(PY) bench/queue_bench.py
 	$(PY) bench/sms_webhook.py
+	$(PY) bench/door_bench.py
 
 clean:
 	rm -rf models test-output .pytest_cache
