@@ -39,6 +39,9 @@ def main() -> int:
         sys.executable, "-m", "rasa", "train",
         "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
         "--out", "models", "--fixed-model-name", "intake",
+        # Story augmentation multiplies TED's data; our flows are rules and long stories, and
+        # 20 keeps TED's share of a training run small (Rasa's default is 50).
+        "--augmentation", "20",
     ]
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0 or not MODEL.exists():
