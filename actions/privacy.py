@@ -26,8 +26,7 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.privacy import logs
-from bot.privacy.client import request_chat_deletion
-from bot.privacy.eraser import ERASE_ACTION
+from bot.privacy.client import ERASE_ACTION, request_chat_deletion
 
 logs.install()  # the action server's log hygiene (rasa_sdk imports every module of actions/)
 

@@ -33,6 +33,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, SLOW_DOWN_REPLY, Arrival, Door, clean_metadata, door_for
 from bot.privacy import logs
+from bot.stores.errors import StoreUnavailable
+from bot.stores.rasa_hooks import tell_to_try_again
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +135,14 @@ class IntakeRestInput(RestInput):
             text = body.get("message") or ""
             if not text.strip():
                 return response.json([{"recipient_id": sender_id, "text": NO_TEXT_REPLY}])
-            owner = await self.owner_of(request, sender_id)
+            try:
+                owner = await self.owner_of(request, sender_id)
+            except StoreUnavailable as problem:
+                # Same answer as when Rasa itself cannot reach the store (bot/stores/rasa_hooks.py).
+                logger.error("conversation %s: not processed: %s", logs.log_id(sender_id), problem)
+                collector = CollectingOutputChannel()
+                await tell_to_try_again(request.app.ctx.agent, UserMessage(text, collector, sender_id))
+                return response.json(collector.messages)
             if owner not in (None, CHANNEL_NAME):
                 logger.info("REST message for conversation %s refused: it belongs to the %s channel",
                             logs.log_id(sender_id), owner)

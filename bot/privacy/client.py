@@ -15,6 +15,11 @@ import requests
 from bot.handoff.client import DEFAULT_API_URL
 from bot.privacy.logs import log_id
 
+# The action that erases a conversation when the taxpayer confirms (actions/privacy.py); the
+# eraser checks the tracker shows it ran (bot/privacy/eraser.py). Here, not in the eraser, so
+# the action server needs no database driver.
+ERASE_ACTION = "action_delete_my_data"
+
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5.0
 

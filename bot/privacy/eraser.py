@@ -40,14 +40,13 @@ from bot.handoff import schema as queue
 from bot.handoff.db import database_url, make_engine
 from bot.handoff.rasa_api import RasaClient, RasaError
 from bot.privacy import records
+from bot.privacy.client import ERASE_ACTION
 from bot.privacy.logs import log_id
 from bot.privacy.settings import PrivacySettings, conversation_hash, hash_key
 from bot.privacy.trackers import SQL, RasaTrackers, SqlTrackerEvents, TrackerStoreConfig
 
 logger = logging.getLogger(__name__)
 
-# The action that erases a conversation when the taxpayer confirms (actions/privacy.py).
-ERASE_ACTION = "action_delete_my_data"
 OUTBOX_DIR = "handoff-outbox"
 
 

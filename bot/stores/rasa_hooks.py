@@ -108,14 +108,16 @@ def _answering_store_errors(original):
             return await original(self, message)
         except (StoreUnavailable, ConversationChanged) as error:
             logger.error(f"Message from '{message.sender_id}' was not processed: {error}")
-            await _tell_to_try_again(self, message)
+            await tell_to_try_again(self, message)
             channel = message.output_channel
             return getattr(channel, "messages", None)
 
     return handle_message
 
 
-async def _tell_to_try_again(agent, message) -> None:
+async def tell_to_try_again(agent, message) -> None:
+    """Sends the try-again answer to the message's output channel (also used by channels that
+    read the conversation before handing the message to Rasa, bot/channels/rest.py)."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
     try:
