@@ -28,12 +28,20 @@ DOCKER_COMPOSE = Path(_compose_package.origin).parent / "docker-compose" if _com
 
 # Per image: its Dockerfile, its requirements file, what the image already has, and the modules
 # its process imports (the Rasa server imports ours because our configuration names them).
+# Our components in config.yml (a dotted name is a module of ours), which the Rasa image loads.
+CUSTOM_COMPONENTS = sorted({
+    step["name"].rsplit(".", 1)[0]
+    for section in ("pipeline", "policies")
+    for step in yaml.safe_load((ROOT / "config.yml").read_text())[section] or []
+    if "." in step["name"]
+})
+
 IMAGES = {
     "rasa": dict(
         requirements="requirements-rasa.txt",
         base={"rasa"},  # the official rasa/rasa:3.6.21 image
-        modules=["bot.stores.tracker", "bot.stores.locks", "bot.stores.broker", "bot.nlu.component",
-                 "bot.channels.socketio", "bot.channels.sms"],
+        modules=["bot.stores.tracker", "bot.stores.locks", "bot.stores.broker",
+                 "bot.channels.socketio", "bot.channels.sms"] + CUSTOM_COMPONENTS,
     ),
     "actions": dict(
         requirements="requirements-actions.txt",
