@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -32,6 +31,19 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "intent_model.skops"
 # What skops does not trust by default in our pipeline: the fitted TF-IDF's sparse matrices.
 TRUSTED = {"scipy.sparse._csr.csr_matrix"}
+
+
+def _skops():
+    """skops.io, imported without its side effect: it imports numpy.distutils, whose log shim
+    sets the root logger to WARNING (setuptools' distutils log is the root logger), which
+    would silence every INFO line of the Rasa server from model load on."""
+    root = logging.getLogger()
+    level = root.level
+    try:
+        import skops.io
+    finally:
+        root.setLevel(level)
+    return skops.io
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -70,6 +82,7 @@ class IntakeIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self._model = intents.train([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples],
                                     self._settings())
+        sio = _skops()
         with self._model_storage.write_to(self._resource) as directory:
             sio.dump(self._model, directory / MODEL_FILE)
         return self._resource
@@ -77,6 +90,7 @@ class IntakeIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "IntakeIntentClassifier":
+        sio = _skops()
         try:
             with model_storage.read_from(resource) as directory:
                 path = directory / MODEL_FILE

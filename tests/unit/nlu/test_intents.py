@@ -99,3 +99,17 @@ def test_component_without_text_or_model_leaves_messages_alone(tmp_path):
     loaded = intent_classifier.IntakeIntentClassifier.load({}, storage, resource, context)
     [message] = loaded.process([Message(data={})])  # e.g. a message with no text at all
     assert message.get(INTENT)["name"] in EXAMPLES
+
+
+
+def test_loading_the_model_keeps_the_servers_log_level():
+    # A fresh interpreter: skops' first import (numpy.distutils) is what set the root logger to
+    # WARNING and silenced the Rasa server's INFO lines.
+    import subprocess
+    import sys
+
+    code = ("import logging; logging.getLogger().setLevel(logging.INFO)\n"
+            "from bot.nlu import intent_classifier; intent_classifier._skops()\n"
+            "print(logging.getLogger().level)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "20", result.stderr[-2000:]
