@@ -113,7 +113,9 @@ def services(env: Mapping[str, str], model: Path = MODEL) -> List[Service]:
                 rasa_server_name(index),
                 [
                     py, "-m", "rasa", "run", "--enable-api",
-                    "--auth-token", env["RASA_TOKEN"],
+                    # One argument: a generated token may start with "-", which argparse would
+                    # take for an option and refuse to start.
+                    f"--auth-token={env['RASA_TOKEN']}",
                     "--interface", env.get("RASA_HOST", "127.0.0.1"),
                     "--port", port,
                     "--model", str(model),
