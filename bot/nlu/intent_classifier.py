@@ -1,14 +1,12 @@
 """The Rasa intent classifier around bot.nlu.intents (TF-IDF + logistic regression).
 
-config.yml, after the featurizers (it reads the message text itself, so it needs none of them;
-they feed the ResponseSelector):
+config.yml (it reads the message text itself, so it needs no featurizer):
     - name: bot.nlu.intent_classifier.IntakeIntentClassifier
 
 Trained on the intent examples (a retrieval intent's examples count as `faq`, as for Rasa's
 own classifiers); sets `intent` and `intent_ranking` the way they do, so the
-FallbackClassifier and the policies read it unchanged. The model is stored with skops, as Rasa's
-LogisticRegressionClassifier stores its own: loading runs no pickled code, and only the types
-listed in TRUSTED are accepted.
+FallbackClassifier and the policies read it unchanged. The model is stored as
+bot/nlu/stored_model.py says (skops: no pickled code runs at load).
 """
 from __future__ import annotations
 
@@ -24,26 +22,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import intents
+from bot.nlu import intents, stored_model
 
 logger = logging.getLogger(__name__)
-
-MODEL_FILE = "intent_model.skops"
-# What skops does not trust by default in our pipeline: the fitted TF-IDF's sparse matrices.
-TRUSTED = {"scipy.sparse._csr.csr_matrix"}
-
-
-def _skops():
-    """skops.io, imported without its side effect: it imports numpy.distutils, whose log shim
-    sets the root logger to WARNING (setuptools' distutils log is the root logger), which
-    would silence every INFO line of the Rasa server from model load on."""
-    root = logging.getLogger()
-    level = root.level
-    try:
-        import skops.io
-    finally:
-        root.setLevel(level)
-    return skops.io
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -82,26 +63,13 @@ class IntakeIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self._model = intents.train([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples],
                                     self._settings())
-        sio = _skops()
-        with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._model, directory / MODEL_FILE)
+        stored_model.save(self._model_storage, self._resource, self._model)
         return self._resource
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "IntakeIntentClassifier":
-        sio = _skops()
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                untrusted = set(sio.get_untrusted_types(file=path))
-                if not untrusted <= TRUSTED:
-                    raise ValueError(f"the stored intent model holds types we do not load: {sorted(untrusted - TRUSTED)}")
-                model = sio.load(path, trusted=sorted(untrusted))
-        except ValueError as problem:
-            # Nothing stored (trained without intents): classify nothing, as Rasa's own do.
-            logger.warning("IntakeIntentClassifier not loaded: %s", problem)
-            model = None
+        model, _ = stored_model.load(model_storage, resource, cls.__name__)
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: List[Message]) -> List[Message]:

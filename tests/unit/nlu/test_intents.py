@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import intent_classifier, intents
+from bot.nlu import intent_classifier, intents, stored_model
 
 EXAMPLES = {
     "ask_deadline": ["when is my deadline", "how long do i have to respond", "whats the last day to file",
@@ -84,7 +84,7 @@ def test_component_trains_stores_loads_and_classifies(tmp_path):
 
 def test_component_refuses_a_stored_model_with_types_it_does_not_trust(tmp_path, monkeypatch):
     storage, resource, context = _train(tmp_path)
-    monkeypatch.setattr(intent_classifier, "TRUSTED", set())
+    monkeypatch.setattr(stored_model, "TRUSTED", set())
     loaded = intent_classifier.IntakeIntentClassifier.load({}, storage, resource, context)
     [message] = loaded.process([Message(data={TEXT: "hello"})])
     assert message.get(INTENT) is None  # classifies nothing rather than load it
@@ -101,7 +101,6 @@ def test_component_without_text_or_model_leaves_messages_alone(tmp_path):
     assert message.get(INTENT)["name"] in EXAMPLES
 
 
-
 def test_loading_the_model_keeps_the_servers_log_level():
     # A fresh interpreter: skops' first import (numpy.distutils) is what set the root logger to
     # WARNING and silenced the Rasa server's INFO lines.
@@ -109,7 +108,7 @@ def test_loading_the_model_keeps_the_servers_log_level():
     import sys
 
     code = ("import logging; logging.getLogger().setLevel(logging.INFO)\n"
-            "from bot.nlu import intent_classifier; intent_classifier._skops()\n"
+            "from bot.nlu import stored_model; stored_model.skops()\n"
             "print(logging.getLogger().level)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "20", result.stderr[-2000:]
