@@ -19,6 +19,17 @@
    Rasa's large event schema against the JSON-Schema meta-schema, on every call: about half
    of a turn's time here (bench/production.py). The schema is a constant, so it is checked
    once and each response validated against it; an invalid response still gets Rasa's error.
+5. Reading a conversation turns each stored event back into an Event, and Rasa finds each
+   event's class by walking every subclass of Event again (all_subclasses, with an
+   `inspect.isabstract` per class): about 25 us an event here, so a 40-event session cost a
+   millisecond of every turn. The name-to-class table is built once and rebuilt only for a name
+   it does not know (an Event subclass imported later); the rest is Rasa's own lookup.
+6. TEDPolicy predicts through a tf.function that Rasa traces once, with a fixed input
+   signature, yet TensorFlow 2.12 matches every call's inputs against its trace cache again:
+   about a millisecond of each 4 ms prediction here, and a turn makes two to six. After Rasa's
+   first call, its one traced graph is called directly with the same tensors: the same
+   numbers come out (tests/integration/production/test_rasa_hooks.py); inputs that do not
+   fit the signature still take Rasa's path, and its error.
 
 The answer is the domain's `utter_try_again_shortly` when the model has it, else TRY_AGAIN.
 `install()` is called by our stores' constructors, so every Rasa server started with our
@@ -70,12 +81,16 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
     from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import Event
+    from rasa.utils.tensorflow.models import RasaModel
 
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store(Agent._create_tracker_store))
     Agent.handle_message = _answering_store_errors(Agent.handle_message)
     MessageProcessor._run_action = _undoing_failed_turns(MessageProcessor._run_action)
     RemoteAction.run = _bounded_and_reported(RemoteAction.run)
     RemoteAction._validate_action_result = _validated_with_a_checked_schema(RemoteAction._validate_action_result)
+    Event.resolve_by_type = staticmethod(_event_classes_looked_up_once(Event.resolve_by_type))
+    RasaModel._rasa_predict = _predicting_through_the_traced_graph(RasaModel._rasa_predict)
     _installed = True
 
 
@@ -225,3 +240,63 @@ def _validated_with_a_checked_schema(original):
         return original(self, result)  # raises Rasa's own error for it
 
     return _validate_action_result
+
+
+# --- 5. an event's class is looked up in a table, not found by walking Event's subclasses ----------
+def _event_classes_looked_up_once(original):
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    known: Dict[str, Any] = {}
+
+    def rebuild() -> None:
+        known.clear()
+        # Reversed, so that where two classes share a type name the first, Rasa's pick, stays.
+        for cls in reversed(all_subclasses(Event)):
+            known[cls.type_name] = cls
+
+    @functools.wraps(original)
+    def resolve_by_type(type_name, default=None):
+        found = known.get(type_name)
+        if found is None:
+            rebuild()
+            found = known.get(type_name)
+        return found if found is not None else original(type_name, default)
+
+    return resolve_by_type
+
+
+# --- 6. a prediction calls the traced graph, without TensorFlow's per-call dispatch ----------------
+def _predicting_through_the_traced_graph(original):
+    import tensorflow as tf
+    from keras.utils import tf_utils
+    from rasa.shared.constants import DIAGNOSTIC_DATA
+
+    def traced(model, step):
+        """The traced graph, and the rank and last dimension its signature fixes per input."""
+        cached = getattr(model, "_intake_traced", None)
+        if cached is None or cached[0] is not step:
+            specs = step.input_signature[0]
+            shapes = [(spec.shape.rank, spec.shape[-1] if spec.shape.rank > 1 else None) for spec in specs]
+            cached = model._intake_traced = (step, step.get_concrete_function(), specs, shapes)
+        return cached[1:]
+
+    @functools.wraps(original)
+    def _rasa_predict(self, batch_in):
+        step = self._tf_predict_step
+        if step is None or self._run_eagerly:
+            return original(self, batch_in)  # Rasa traces the graph on its first call
+        concrete, specs, shapes = traced(self, step)
+        fits = len(batch_in) == len(specs) and all(
+            getattr(value, "ndim", -1) == rank and (last is None or value.shape[-1] == last)
+            for value, (rank, last) in zip(batch_in, shapes)
+        )
+        if not fits:
+            return original(self, batch_in)
+        tensors = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(batch_in, specs)]
+        outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(tensors, concrete.captured_inputs))
+        if DIAGNOSTIC_DATA in outputs:
+            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+        return outputs
+
+    return _rasa_predict

@@ -49,3 +49,62 @@ async def test_the_answer_falls_back_to_built_in_words_without_the_domain_respon
     )
     assert (await rasa_hooks.try_again_message(domain_said, tracker, "rest"))["text"] == f"One moment, call {firm_phone()}."
     assert (await rasa_hooks.try_again_message(domain_said, tracker, "sms"))["text"] == f"SMS: {firm_phone()}"
+
+
+def test_event_classes_are_found_as_rasa_finds_them():
+    from rasa.shared.core import events
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(events.Event):
+        # Where two classes share a type name, Rasa answers with the first it walks to.
+        first = next(c for c in all_subclasses(events.Event) if c.type_name == cls.type_name)
+        assert events.Event.resolve_by_type(cls.type_name) is first
+    stored = {"event": "user", "text": "lt11", "parse_data": {"intent": {"name": "report_notice"}}}
+    assert events.Event.from_parameters(stored) == events.UserUttered("lt11", {"name": "report_notice"})
+
+
+def test_unknown_event_names_keep_rasas_answers():
+    from rasa.shared.core import events
+
+    assert events.Event.resolve_by_type("topic") is None
+    assert events.Event.resolve_by_type("no_such_event", events.SlotSet) is events.SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        events.Event.resolve_by_type("no_such_event")
+
+
+def test_an_event_class_imported_later_is_found():
+    from rasa.shared.core import events
+
+    class LaterEvent(events.ActionExecuted):  # noqa: the subclass is what the test adds
+        type_name = "intake_test_later_event"
+
+    assert events.Event.resolve_by_type("intake_test_later_event") is LaterEvent
+
+
+async def test_ted_predicts_the_same_numbers_through_the_traced_graph():
+    from rasa.core.agent import load_agent
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.tensorflow.models import RasaModel
+
+    from bot.stack import MODEL
+
+    agent = await load_agent(model_path=str(MODEL))
+    domain = agent.processor.domain
+    ted = next(node._component for name, node in agent.processor.graph_runner._instantiated_nodes.items()
+               if "TEDPolicy" in name)
+    turns = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+             ActionExecuted("utter_greet"), BotUttered("hello"), ActionExecuted("action_listen"),
+             UserUttered("talk to a person", {"name": "request_human", "confidence": 1.0})]
+    # Conversations of every length up to past max_history: each is a differently shaped input.
+    trackers = [DialogueStateTracker.from_events("t", turns[:n], domain.slots) for n in range(1, len(turns) + 1)]
+    ted.predict_action_probabilities(trackers[0], domain)  # Rasa's first call traces the graph
+    fast = [ted.predict_action_probabilities(t, domain).probabilities for t in trackers]
+    assert getattr(ted.model, "_intake_traced", None) is not None  # the direct path was taken
+    patched = RasaModel._rasa_predict
+    try:
+        RasaModel._rasa_predict = patched.__wrapped__  # Rasa's own
+        stock = [ted.predict_action_probabilities(t, domain).probabilities for t in trackers]
+    finally:
+        RasaModel._rasa_predict = patched
+    assert fast == stock
