@@ -115,6 +115,8 @@ class IntakeRestInput(RestInput):
         store = getattr(agent, "tracker_store", None)
         if store is None:
             return None
+        if hasattr(store, "latest_input_channel"):  # ours: one row, not the whole conversation
+            return await store.latest_input_channel(sender_id)
         tracker = await store.retrieve(sender_id)
         return tracker.get_latest_input_channel() if tracker is not None else None
 

@@ -34,7 +34,7 @@ from sqlalchemy.pool import QueuePool
 
 from rasa.core.tracker_store import SerializedTrackerAsText, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -229,6 +229,22 @@ class IntakeTrackerStore(TrackerStore, SerializedTrackerAsText):
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Every session of the conversation (the transcript an advisor reads)."""
         return await self._retrieve(conversation_id, all_sessions=True)
+
+    def _latest_input_channel(self, sender_id: str, retried: bool = False) -> Optional[str]:
+        query = (
+            _in_session(sa.select(EVENTS.c.data), sender_id, all_sessions=False)
+            .where(EVENTS.c.type_name == UserUttered.type_name)
+            .order_by(EVENTS.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            data = conn.execute(query).scalar()
+        return json.loads(data).get("input_channel") if data else None
+
+    async def latest_input_channel(self, sender_id: str) -> Optional[str]:
+        """The channel of the latest message in the conversation's current session (None: no
+        message yet): one indexed row, where reading the whole conversation took a replay."""
+        return await self._run("read", sender_id, self._latest_input_channel, sender_id)
 
     def _exists(self, sender_id: str, retried: bool = False) -> bool:
         query = sa.select(EVENTS.c.id).where(EVENTS.c.sender_id == sender_id).limit(1)

@@ -91,6 +91,20 @@ async def test_a_conversation_is_saved_and_read_back_by_session(store):
     assert who in await store.keys()
 
 
+async def test_the_latest_input_channel_is_the_one_rasa_would_name(store):
+    who = sender()
+    assert await store.latest_input_channel(who) is None  # no conversation yet
+    tracker = await store.get_or_create_tracker(who)
+    tracker.update(UserUttered("hi", {"name": "greet", "confidence": 1.0}, input_channel="rest"))
+    tracker.update(BotUttered("hello"))
+    tracker.update(UserUttered("lt11", {"name": "greet", "confidence": 1.0}, input_channel="sms"))
+    await store.save(tracker)
+    assert await store.latest_input_channel(who) == "sms" == (await store.retrieve(who)).get_latest_input_channel()
+    tracker.update(SessionStarted())  # a new session: nothing said in it yet
+    await store.save(tracker)
+    assert await store.latest_input_channel(who) is None
+
+
 async def test_rows_are_rasas_own_so_rasas_tools_read_them(store, backend):
     who = sender()
     tracker = await store.get_or_create_tracker(who)
