@@ -26,7 +26,7 @@
    it does not know (an Event subclass imported later); the rest is Rasa's own lookup.
 6. TEDPolicy predicts through a tf.function that Rasa traces once, with a fixed input
    signature, yet TensorFlow 2.12 matches every call's inputs against its trace cache again:
-   about a millisecond of each 4 ms prediction here, and a turn makes two to six. After Rasa's
+   0.5 to 1 ms of each 4 ms prediction here, and a turn makes two to four. After Rasa's
    first call, its one traced graph is called directly with the same tensors: the same
    numbers come out (tests/integration/production/test_rasa_hooks.py); inputs that do not
    fit the signature still take Rasa's path, and its error.
