@@ -1,4 +1,5 @@
-"""Picks the answer of a retrieval intent (`faq/...`): bot.nlu.intents' model on its sub-intents.
+"""Picks the answer of a retrieval intent (`faq/...`): bot.nlu.intents' model on its sub-intents
+(config, storage and reading the text: bot/nlu/text_model_component.py).
 
 config.yml:
     - name: bot.nlu.response_selector.IntakeResponseSelector
@@ -17,12 +18,10 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PREDICTION_KEY,
     RESPONSE_SELECTOR_PROPERTY_NAME,
@@ -36,7 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
 
-from bot.nlu import intents, stored_model
+from bot.nlu.text_model_component import TextModelComponent
 
 logger = logging.getLogger(__name__)
 
@@ -46,31 +45,10 @@ warnings.filterwarnings("ignore", message="You have defined training data with e
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class IntakeResponseSelector(GraphComponent):
+class IntakeResponseSelector(TextModelComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        defaults = intents.IntentModelSettings()
-        return {
-            "retrieval_intent": "faq",
-            "regularisation_c": defaults.regularisation_c,
-            "random_state": defaults.random_state,
-            "ranking_length": 10,  # as Rasa's ResponseSelector
-        }
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[Any] = None, metadata: Optional[Dict[str, Any]] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-        metadata = metadata or {}
-        self._retrieval_intents: List[str] = metadata.get("retrieval_intents", [])
-        self._responses: Dict[str, List[Dict[str, Any]]] = metadata.get("responses", {})
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "IntakeResponseSelector":
-        return cls(config, model_storage, resource)
+        return {**TextModelComponent.get_default_config(), "retrieval_intent": "faq"}
 
     @property
     def retrieval_intent(self) -> str:
@@ -85,36 +63,23 @@ class IntakeResponseSelector(GraphComponent):
         if len(set(keys)) < 2:
             logger.warning(f"{type(self).__name__}: fewer than two answers of '{self.retrieval_intent}'; not trained")
             return self._resource
-        settings = intents.IntentModelSettings(
-            regularisation_c=float(self._config["regularisation_c"]),
-            random_state=int(self._config["random_state"]),
-        )
-        self._model = intents.train([e.get(TEXT) for e in examples], keys, settings)
-        self._retrieval_intents = sorted(training_data.retrieval_intents)
-        self._responses = {
+        responses = {
             name: responses for name, responses in training_data.responses.items()
             if name.startswith(f"utter_{self.retrieval_intent}/")
         }
-        stored_model.save(self._model_storage, self._resource, self._model,
-                          {"retrieval_intents": self._retrieval_intents, "responses": self._responses})
-        return self._resource
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "IntakeResponseSelector":
-        model, metadata = stored_model.load(model_storage, resource, cls.__name__)
-        return cls(config, model_storage, resource, model, metadata)
+        return self._fit([e.get(TEXT) for e in examples], keys,
+                         {"retrieval_intents": sorted(training_data.retrieval_intents), "responses": responses})
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             return messages
-        texts = [message.get(TEXT) if isinstance(message.get(TEXT), str) else "" for message in messages]
-        for message, ranking in zip(messages, intents.rank(self._model, texts)):
+        responses = self._metadata.get("responses", {})
+        for message, ranking in zip(messages, self._rankings(messages)):
             key, confidence = ranking[0]
             template = intent_response_key_to_template_key(key)
             prediction = {
                 RESPONSE_SELECTOR_PREDICTION_KEY: {
-                    RESPONSE_SELECTOR_RESPONSES_KEY: self._responses.get(template, [{TEXT: key}]),
+                    RESPONSE_SELECTOR_RESPONSES_KEY: responses.get(template, [{TEXT: key}]),
                     PREDICTED_CONFIDENCE_KEY: confidence,
                     INTENT_RESPONSE_KEY: key,
                     RESPONSE_SELECTOR_UTTER_ACTION_KEY: template,
@@ -125,7 +90,7 @@ class IntakeResponseSelector(GraphComponent):
                 ],
             }
             properties = message.get(RESPONSE_SELECTOR_PROPERTY_NAME, {})
-            properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self._retrieval_intents
+            properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self._metadata.get("retrieval_intents", [])
             properties[self.retrieval_intent] = prediction
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
         return messages
