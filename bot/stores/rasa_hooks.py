@@ -30,6 +30,13 @@
    first call, its one traced graph is called directly with the same tensors: the same
    numbers come out (tests/integration/production/test_rasa_hooks.py); inputs that do not
    fit the signature still take Rasa's path, and its error.
+7. Every prediction runs every policy, then Rasa's ensemble picks the most confident, ties
+   going to the higher priority. When RulePolicy has predicted with confidence 1.0, nothing
+   MemoizationPolicy or TEDPolicy can say changes the pick (proof at the patch), yet TED's
+   4 ms were spent: on the intake's form turns a rule decides every step. Their predictions
+   are now made when the ensemble first reads them, and not at all when a rule has decided:
+   the same action, policy and events come out (tests/integration/production/test_rasa_hooks.py
+   checks every prediction of the test stories both ways). bot/stores/lazy_predictions.py.
 
 The answer is the domain's `utter_try_again_shortly` when the model has it, else TRY_AGAIN.
 `install()` is called by our stores' constructors, so every Rasa server started with our
@@ -84,6 +91,8 @@ def install() -> None:
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
+    from bot.stores import lazy_predictions
+
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store(Agent._create_tracker_store))
     Agent.handle_message = _answering_store_errors(Agent.handle_message)
     MessageProcessor._run_action = _undoing_failed_turns(MessageProcessor._run_action)
@@ -91,6 +100,7 @@ def install() -> None:
     RemoteAction._validate_action_result = _validated_with_a_checked_schema(RemoteAction._validate_action_result)
     Event.resolve_by_type = staticmethod(_event_classes_looked_up_once(Event.resolve_by_type))
     RasaModel._rasa_predict = _predicting_through_the_traced_graph(RasaModel._rasa_predict)
+    lazy_predictions.install()
     _installed = True
 
 
@@ -300,3 +310,4 @@ def _predicting_through_the_traced_graph(original):
         return outputs
 
     return _rasa_predict
+
