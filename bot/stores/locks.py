@@ -7,7 +7,9 @@ Rasa 3.6's RedisLockStore reads a conversation's ticket list, changes it and wri
 three calls, so two servers taking a ticket at the same moment can get the same number and run
 two turns of one conversation at once; it also makes blocking Redis calls on the event loop and
 polls once a second. Here a ticket is one atomic INCR, the queue a sorted set, every call
-async, and a waiting turn polls every 20 ms. A ticket whose server died stops being renewed
+async, and a waiting turn polls every 20 ms, or starts at once when the turn before it ended in
+the same process (over socket.io a quick client's next message can arrive after the last reply
+but before that turn has saved and released its lock). A ticket whose server died stops being renewed
 and is dropped after TICKET_LOCK_LIFETIME, like Rasa's. Redis being down is a clear
 LockStoreUnavailable before anything of the turn is read or written.
 """
@@ -80,6 +82,8 @@ class RedisLocks:
         self._errors = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
         self._wait_for_redis(redis.Redis.from_url(url, **options))
         self.redis = redis.asyncio.Redis.from_url(url, **options)
+        # Set when this process releases a turn of the conversation: its waiters look at once.
+        self._released: Dict[str, asyncio.Event] = {}
 
     def _wait_for_redis(self, client) -> None:
         """At start-up: refuse to start without Redis rather than run without locks."""
@@ -125,6 +129,7 @@ class RedisLocks:
                 await self.redis.zadd(queue, {ticket: int(ticket)})
                 continue
             if rank == 0:
+                self._released.pop(conversation_id, None)  # other waiters here poll, or get the next one
                 # Our turn: the lifetime counts from now, as Rasa's does from acquiring.
                 await self.redis.set(self._key(conversation_id, "alive", ticket), "1", px=lifetime_ms)
                 return
@@ -133,13 +138,26 @@ class RedisLocks:
                 await self.redis.zrem(queue, head[0])  # its server died or overran its lifetime
                 continue
             await self.redis.pexpire(self._key(conversation_id, "alive", ticket), lifetime_ms)
-            await asyncio.sleep(POLL_SECONDS)
+            await self._release_here_or_poll(conversation_id)
+
+    async def _release_here_or_poll(self, conversation_id: str) -> None:
+        """Another server's release is seen at the next poll; this process's, at once."""
+        released = self._released.setdefault(conversation_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(released.wait(), POLL_SECONDS)
+        except asyncio.TimeoutError:
+            pass
 
     async def _release(self, conversation_id: str, ticket: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self._key(conversation_id, "queue"), ticket)
-            pipe.delete(self._key(conversation_id, "alive", ticket))
-            await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(self._key(conversation_id, "queue"), ticket)
+                pipe.delete(self._key(conversation_id, "alive", ticket))
+                await pipe.execute()
+        finally:
+            released = self._released.pop(conversation_id, None)
+            if released is not None:
+                released.set()
 
     @asynccontextmanager
     async def hold(self, conversation_id: str, lifetime: float) -> AsyncIterator[None]:

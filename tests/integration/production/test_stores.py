@@ -272,6 +272,26 @@ async def test_two_servers_locks_serve_one_conversations_turns_one_at_a_time_in_
     assert log == [(step, i) for i in range(6) for step in ("start", "end")]
 
 
+async def test_a_turn_waiting_behind_one_of_the_same_server_starts_when_that_one_ends(redis_prefix, monkeypatch):
+    from bot.stores import locks
+
+    # With polling alone, the waiting turn would sit out the whole poll interval.
+    monkeypatch.setattr(locks, "POLL_SECONDS", 60.0)
+    server = redis_locks(redis_prefix)
+    log = []
+
+    async def turn(index: int):
+        await asyncio.sleep(index * 0.05)  # arrival order
+        async with server.lock("conversation"):
+            log.append(("start", index))
+            await asyncio.sleep(0.05)
+            log.append(("end", index))
+
+    await asyncio.wait_for(asyncio.gather(*(turn(i) for i in range(3))), timeout=30)
+    assert log == [(step, i) for i in range(3) for step in ("start", "end")]
+    assert server.backend._released == {}  # nothing kept once the conversation is idle
+
+
 async def test_a_dead_servers_lock_is_taken_over_after_its_lifetime(redis_prefix):
     crashed = redis_locks(redis_prefix, lifetime_seconds=0.5)
     ticket = await crashed.backend._take_ticket("conversation", 500)  # took it, then died
