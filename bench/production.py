@@ -2,7 +2,7 @@
 PostgreSQL and two Rasa servers, memory, start-up and training time. Prints a table and writes
 bench/results/production-<UTC time>.json and .md (docs/performance.md explains the figures).
 
-    python bench/production.py            # everything (about 30 minutes on 2 cores)
+    python bench/production.py            # everything (15-20 minutes on 2 cores)
     python bench/production.py --quick    # fewer conversations, levels 1 and 10, short runs
     python bench/production.py --skip-training
 
