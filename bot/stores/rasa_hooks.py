@@ -310,4 +310,3 @@ def _predicting_through_the_traced_graph(original):
         return outputs
 
     return _rasa_predict
-

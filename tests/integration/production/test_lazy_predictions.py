@@ -32,6 +32,17 @@ def agent():
     return asyncio.run(load_agent(model_path=str(MODEL)))  # predicting itself is synchronous
 
 
+@pytest.fixture(scope="module")
+def ted(agent) -> TEDPolicy:
+    return next(node._component for name, node in agent.processor.graph_runner._instantiated_nodes.items()
+                if "TEDPolicy" in name)
+
+
+@pytest.fixture(scope="module")
+def prefixes(agent) -> List[Tuple[str, DialogueStateTracker]]:
+    return story_prefixes(agent)
+
+
 @contextlib.contextmanager
 def stock_rasa(agent) -> Iterator[None]:
     """Rasa's own policies and ensemble, for the length of the block. A graph node keeps the
@@ -100,8 +111,7 @@ def predict(agent, tracker: DialogueStateTracker) -> PolicyPrediction:
     return agent.processor._predict_next_with_tracker(tracker.copy())
 
 
-def test_every_story_prediction_is_rasas_own_and_rules_spare_the_rest(agent, deferred):
-    prefixes = story_prefixes(agent)
+def test_every_story_prediction_is_rasas_own_and_rules_spare_the_rest(agent, prefixes, deferred):
     rejected = rejected_form_turns(prefixes)
     cases = prefixes + rejected
     assert len(prefixes) > 300 and rejected  # the test stories' steps, and form rejections
@@ -120,18 +130,16 @@ def test_every_story_prediction_is_rasas_own_and_rules_spare_the_rest(agent, def
     assert skipped >= len(prefixes) and made >= 2 * len(rejected)
 
 
-def test_a_rejected_action_has_every_policy_predict(agent, deferred):
-    prefixes = rejected_form_turns(story_prefixes(agent))
-    assert prefixes
-    for _, tracker in prefixes[:5]:
+def test_a_rejected_action_has_every_policy_predict(agent, prefixes, deferred):
+    rejected = rejected_form_turns(prefixes)
+    assert rejected
+    for _, tracker in rejected[:5]:
         deferred.clear()
         predict(agent, tracker)
         assert len(deferred) == 2 and not any(lazy_predictions.unmade(p) for p in deferred)
 
 
-def test_a_deferred_prediction_reads_as_the_policys_own(agent):
-    ted = next(node._component for name, node in agent.processor.graph_runner._instantiated_nodes.items()
-               if "TEDPolicy" in name)
+def test_a_deferred_prediction_reads_as_the_policys_own(agent, ted):
     tracker = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen"),
                                                      UserUttered("hi", {"name": "greet", "confidence": 1.0})],
                                                agent.domain.slots)
@@ -147,12 +155,10 @@ def test_a_deferred_prediction_reads_as_the_policys_own(agent):
     assert plain(deferred) == plain(own) and deferred.diagnostic_data.keys() == own.diagnostic_data.keys()
 
 
-def test_policies_whose_predictions_could_count_are_not_deferred(agent, monkeypatch):
+def test_policies_whose_predictions_could_count_are_not_deferred(agent, ted, monkeypatch):
     from rasa.core.policies.memoization import AugmentedMemoizationPolicy
     from rasa.core.policies.unexpected_intent_policy import UnexpecTEDIntentPolicy
 
-    ted = next(node._component for name, node in agent.processor.graph_runner._instantiated_nodes.items()
-               if "TEDPolicy" in name)
     tracker = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen")], agent.domain.slots)
     assert lazy_predictions.unmade(ted.predict_action_probabilities(tracker, agent.domain))
     # A TED trained on text can make an end-to-end prediction, which outranks a rule's.
