@@ -82,7 +82,8 @@ class RedisLocks:
         self._errors = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
         self._wait_for_redis(redis.Redis.from_url(url, **options))
         self.redis = redis.asyncio.Redis.from_url(url, **options)
-        # Set when this process releases a turn of the conversation: its waiters look at once.
+        # Set and dropped when this process releases a turn of the conversation: its waiters
+        # look again at once (a turn that waited here releases here too, which drops its event).
         self._released: Dict[str, asyncio.Event] = {}
 
     def _wait_for_redis(self, client) -> None:
@@ -124,12 +125,13 @@ class RedisLocks:
     async def _wait_turn(self, conversation_id: str, ticket: str, lifetime_ms: int) -> None:
         queue = self._key(conversation_id, "queue")
         while True:
+            # Taken before looking at the queue, so a release here after the look still wakes us.
+            released = self._released.setdefault(conversation_id, asyncio.Event())
             rank = await self.redis.zrank(queue, ticket)
             if rank is None:  # dropped as dead after a stall longer than its lifetime: queue again
                 await self.redis.zadd(queue, {ticket: int(ticket)})
                 continue
             if rank == 0:
-                self._released.pop(conversation_id, None)  # other waiters here poll, or get the next one
                 # Our turn: the lifetime counts from now, as Rasa's does from acquiring.
                 await self.redis.set(self._key(conversation_id, "alive", ticket), "1", px=lifetime_ms)
                 return
@@ -138,15 +140,11 @@ class RedisLocks:
                 await self.redis.zrem(queue, head[0])  # its server died or overran its lifetime
                 continue
             await self.redis.pexpire(self._key(conversation_id, "alive", ticket), lifetime_ms)
-            await self._release_here_or_poll(conversation_id)
-
-    async def _release_here_or_poll(self, conversation_id: str) -> None:
-        """Another server's release is seen at the next poll; this process's, at once."""
-        released = self._released.setdefault(conversation_id, asyncio.Event())
-        try:
-            await asyncio.wait_for(released.wait(), POLL_SECONDS)
-        except asyncio.TimeoutError:
-            pass
+            # Another server's release is seen at the next poll; this process's, at once.
+            try:
+                await asyncio.wait_for(released.wait(), POLL_SECONDS)
+            except asyncio.TimeoutError:
+                pass
 
     async def _release(self, conversation_id: str, ticket: str) -> None:
         try:
