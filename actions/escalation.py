@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import case_from
+from actions.common import case_from, channel_of
 from bot.handoff.client import HandoffClient
 from bot.settings import firm_phone
 
@@ -17,10 +17,6 @@ logger = logging.getLogger(__name__)
 SMS_CHANNEL = "sms"
 E164 = re.compile(r"^\+1\d{10}$")
 PRIORITY_WORDS = {"urgent": "urgent", "high": "high priority", "medium": "normal priority", "low": "normal priority"}
-
-
-def channel_of(tracker: Tracker) -> str:
-    return tracker.get_latest_input_channel() or "rest"
 
 
 class ActionAcceptAdvisor(Action):
@@ -72,6 +68,27 @@ def handoff_client() -> HandoffClient:
     return HandoffClient.from_env()
 
 
+def _payload(tracker: Tracker) -> Dict[str, Any]:
+    return case_from(tracker).handoff_payload(
+        conversation_id=tracker.sender_id,
+        channel=channel_of(tracker),
+        reason=tracker.get_slot("escalation_reason") or "user_requested",
+        contact=contact_of(tracker),
+    )
+
+
+async def update_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The advisor's case gets the facts as they are now (after a correction)."""
+    result = await handoff_client().submit_async(_payload(tracker))
+    if result.rejected:
+        logger.error("case update for conversation %s rejected: %s", tracker.sender_id, result.error)
+    elif result.delivered:
+        dispatcher.utter_message(response="utter_handoff_updated")
+    else:
+        logger.warning("case update for conversation %s queued in the outbox", tracker.sender_id)
+        dispatcher.utter_message(response="utter_handoff_updated")
+
+
 class ActionEscalate(Action):
     """Creates (or updates) the advisor case with everything gathered, then tells the
     taxpayer truthfully what happens next and by when."""
@@ -80,15 +97,8 @@ class ActionEscalate(Action):
         return "action_escalate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        case = case_from(tracker)
         contact = contact_of(tracker)
-        payload = case.handoff_payload(
-            conversation_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            reason=tracker.get_slot("escalation_reason") or "user_requested",
-            contact=contact,
-        )
-        result = await handoff_client().submit_async(payload)
+        result = await handoff_client().submit_async(_payload(tracker))
         method_words = "call you" if contact["method"] == "phone" else "email you"
         if result.rejected:  # a bug on our side: the queue refused the case's shape
             logger.error("handoff for conversation %s rejected: %s", tracker.sender_id, result.error)

@@ -1,7 +1,16 @@
+"""What the assistant says when it did not understand, and what it does next.
+
+Rasa predicts `action_default_fallback` in two ways: a rule, for a message the classifier
+could not read (`nlu_fallback`); and RulePolicy's core fallback, when no rule fits the
+conversation. In the second case nothing changes between predictions, so the same fallback
+would be predicted again and again until Rasa's limit of 10 actions (the loop of issue 13).
+This action therefore always names what comes next itself: listening, the form that was
+interrupted (which asks its question again), or the advisor offer after a second miss in a row.
+"""
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 FALLBACK = "action_default_fallback"
@@ -34,8 +43,13 @@ class ActionDefaultFallback(Action):
         return FALLBACK
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if fallback_streak(tracker.events) >= OFFER_ADVISOR_AFTER and not tracker.get_slot("case_id"):
-            dispatcher.utter_message(response="utter_offer_advisor_after_confusion")
-            return [SlotSet("advisor_offered", True), SlotSet("escalation_reason", "fallback")]
+        loop = tracker.active_loop_name
+        offer = fallback_streak(tracker.events) >= OFFER_ADVISOR_AFTER and not tracker.get_slot("case_id")
+        if offer and loop in (None, "advisor_offer_form"):
+            return [
+                SlotSet("advisor_offered", True), SlotSet("escalation_reason", "fallback"), SlotSet("wants_advisor", None),
+                FollowupAction("advisor_offer_form"),
+            ]
         dispatcher.utter_message(response="utter_default")
-        return [SlotSet("advisor_offered", False)]
+        # Inside a form, the form asks its question again; otherwise listen.
+        return [SlotSet("advisor_offered", False), FollowupAction(loop or "action_listen")]

@@ -1,37 +1,55 @@
-"""Form validators: every answer is read with bot/ logic; a bad answer gets a specific re-ask,
-and after repeated failures the taxpayer is told they can skip or ask for a person."""
+"""Form validators: every answer is read with bot/ logic, in the terms of the question asked.
+
+Rasa calls a form's validator in two ways (rasa/core/actions/forms.py):
+1. right after the taxpayer's message (or when the form starts), with the slot candidates the
+   domain's mappings took from it;
+2. when the form resumes after a digression (a rule answered a question), with none.
+Only the first reads the message. The second must not judge the message again: rejecting
+there stops the form from asking its question, and the conversation derails.
+
+What the first call does, in order:
+- the notice and its date, wherever they were given (a correction inside another form too):
+  checked, and the deadline told the moment both are known or whenever they change;
+- the candidates for this form's slots: each read by its reader (`read_<slot>`), which returns
+  an `Answer`: the value, other slots the same words fill, or the problem to explain;
+- a message the mappings left out because the classifier called it a question ("the date on
+  it is september 30" as a FAQ) is still read as an answer when it is one ("answer first");
+- a correction of the previous answer ("wait, actually I missed payments") replaces it;
+- the rest of the message (a levy made or threatened, fear, a question): actions/acknowledge.py.
+A question that is not an answer (no candidate, nothing read) goes back to the rules: Rasa
+rejects the form itself, a rule answers, the form resumes and asks again (call 2).
+"""
 from __future__ import annotations
 
 import datetime as dt
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecutionRejected
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import long_date
+from actions.acknowledge import acknowledge, levy_made, levy_threatened
+from actions.common import case_from, latest_intent, latest_text, long_date, nothing_answered_yet, reading_of
+from actions.deadline import deadline_is_new, tell_deadline
 from bot import answers, clock
 from bot.answers import SKIPPED
 from bot.deadlines import EARLIEST_NOTICE_DATE
+from bot.dialogue import digressions
 from bot.nlu import extract_entities
+from bot.nlu.levy import ASKED, THREATENED
+from bot.nlu.reading import looks_like_a_question
 from bot.notices import lookup
+from bot.risk import PLAN_STATUSES
 
+REQUESTED_SLOT = "requested_slot"
 SKIP_INTENTS = ("skip", "dont_know")
-# Intents that may be a question or a request rather than an answer. The answer is read
-# first: if it answers the question asked (a date, a code, an amount...), it is used whatever
-# the intent; if not, the form steps aside and the rules answer the digression.
-DIGRESSION_INTENTS = frozenset({
-    "faq", "ask_about_notice", "ask_deadline", "request_human", "bot_challenge", "restart",
-    "out_of_scope", "share_sensitive_info", "feeling_worried", "goodbye", "delete_my_data",
-})
-# A question about a notice names a code, which would read as an answer to "which notice?";
-# "delete my data" must never be taken as an answer.
-ALWAYS_DIGRESS = frozenset({"ask_about_notice", "delete_my_data"})
 # After this many failed answers to one question, offer "skip" or a person.
 OFFER_SKIP_AFTER = 2
+NOTICE_FACTS = ("notice_code", "notice_date", "received_date", "reply_by_date")
 _PLAIN_NUMBER = re.compile(r"^\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*$")
 DATE_PROBLEM_RESPONSES = {
     "future": "utter_date_in_future",
@@ -39,38 +57,38 @@ DATE_PROBLEM_RESPONSES = {
     "impossible": "utter_date_impossible",
 }
 MAX_NAME_LENGTH = 60
+MAX_TIME_LENGTH = 120
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
+@dataclass
+class Answer:
+    """What one message says for one slot. `value` None: not answered; then `problem` is the
+    response that explains why (said once, with a skip offer after repeated failures)."""
 
+    value: Any = None
+    more: Dict[str, Any] = field(default_factory=dict)  # other slots the same words fill
+    said: List[Dict[str, Any]] = field(default_factory=list)  # messages to say when it is used
+    problem: Optional[str] = None
+    problem_values: Dict[str, Any] = field(default_factory=dict)
+    counts_as_failure: bool = True
+    is_question: bool = False  # the words ask something rather than answer
 
-def latest_text(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
+    @property
+    def answered(self) -> bool:
+        return self.value is not None
 
 
 def entities_in(tracker: Tracker, text: str) -> List[Dict[str, Any]]:
-    """Entities of the latest message; the same parser runs on a free-text answer."""
-    found = [e for e in tracker.latest_message.get("entities", []) if e.get("extractor") == "IntakeEntityExtractor"]
-    return found or extract_entities(text, clock.today())
+    """Entities of the latest message when `text` is its text; else the same parser on `text`."""
+    if text == latest_text(tracker):
+        found = [e for e in tracker.latest_message.get("entities", []) if e.get("extractor") == "IntakeEntityExtractor"]
+        if found:
+            return found
+    return extract_entities(text, clock.today())
 
 
-def looks_like_a_question(value: Any, tracker: Tracker) -> bool:
-    """For free-text answers (a name, a good time) the intent alone can't tell: names and
-    times are words the classifier has never seen ("Dave" once read as goodbye). Short
-    answers count as answers; a question mark or a longer digression intent does not.
-    Only the message being answered now is judged, not a value kept from earlier."""
-    text = latest_text(tracker).strip()
-    if str(value or "").strip() != text:
-        return False
-    return latest_intent(tracker) in DIGRESSION_INTENTS and (text.endswith("?") or len(text.split()) >= 4)
-
-
-def _needs_read_back(entity: Dict[str, Any]) -> bool:
-    """A date the taxpayer did not spell out ("yesterday", "last week") is read back as a
-    calendar date before it is used (docs/nlu.md: relative and approximate dates)."""
-    info = entity.get("additional_info") or {}
-    return bool(info.get("relative") or info.get("approximate"))
+def wants_to_skip(tracker: Tracker) -> bool:
+    return latest_intent(tracker) in SKIP_INTENTS
 
 
 def previous_slot_value(tracker: Tracker, slot: str) -> Any:
@@ -84,50 +102,262 @@ def previous_slot_value(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+def changed_this_turn(tracker: Tracker, slot: str, value: Any) -> bool:
+    return value is not None and value != previous_slot_value(tracker, slot)
+
+
+def _needs_read_back(entity: Dict[str, Any]) -> bool:
+    """A date the taxpayer did not spell out ("yesterday", "last week") is read back as a
+    calendar date before it is used (docs/nlu.md: relative and approximate dates)."""
+    info = entity.get("additional_info") or {}
+    return bool(info.get("relative") or info.get("approximate"))
+
+
+# --- the notice and its date (read by the notice form, and anywhere a correction gives them) --
+def read_notice_code(value: Any, tracker: Tracker) -> Answer:
+    match = lookup(str(value or ""))
+    if not match.known and match.code is None:
+        if wants_to_skip(tracker):
+            return Answer("unknown")
+        return Answer(problem="utter_invalid_notice_code")
+    said = [] if match.known else [{"response": "utter_unknown_notice_code", "code": match.code}]
+    return Answer(match.code, said=said)
+
+
+def read_notice_date(value: Any, tracker: Tracker, read_back: bool = True) -> Answer:
+    """`read_back`: a relative date ("yesterday") waits for the taxpayer's yes (notice form);
+    elsewhere it is used at once, and the deadline told with it names the calendar date."""
+    if value == SKIPPED:
+        return Answer(SKIPPED)
+    text = str(value or "")
+    try:
+        return _date_answer(dt.date.fromisoformat(text), tracker, False, read_back)
+    except ValueError:
+        pass
+    entities = entities_in(tracker, latest_text(tracker) or text)
+    by_role: Dict[Optional[str], Dict[str, Any]] = {}
+    for entity in entities:
+        if entity.get("entity") == "notice_date":
+            by_role.setdefault(entity.get("role"), entity)
+    if None in by_role:
+        entity = by_role[None]
+        return _date_answer(dt.date.fromisoformat(entity["value"]), tracker, _needs_read_back(entity), read_back)
+    if "received" in by_role:
+        return Answer(more={"received_date": by_role["received"]["value"]}, problem="utter_date_is_arrival",
+                      counts_as_failure=False)
+    problem = next((e["value"] for e in entities if e.get("entity") == "date_problem"), None)
+    if problem in DATE_PROBLEM_RESPONSES:
+        return Answer(problem=DATE_PROBLEM_RESPONSES[problem])
+    if wants_to_skip(tracker):
+        return Answer(SKIPPED)
+    return Answer(problem="utter_invalid_notice_date")
+
+
+def _date_answer(day: dt.date, tracker: Tracker, relative: bool, read_back: bool) -> Answer:
+    if day > clock.today():
+        return Answer(problem="utter_date_in_future")
+    if day < EARLIEST_NOTICE_DATE:
+        return Answer(problem="utter_date_too_old")
+    if not relative:
+        relative = any(
+            _needs_read_back(entity)
+            for entity in tracker.latest_message.get("entities", [])
+            if entity.get("entity") == "notice_date" and entity.get("value") == day.isoformat()
+        )
+    relative = relative and read_back
+    return Answer(day.isoformat(), more={"notice_date_relative": relative, "date_confirmed": None if relative else True})
+
+
+def notice_facts_complete(slots: Dict[str, Any]) -> bool:
+    """The notice form's questions are answered: the deadline can be told."""
+    if not slots.get("notice_code") or not slots.get("notice_date"):
+        return False
+    return not (slots.get("notice_date_relative") and slots.get("date_confirmed") is not True)
+
+
 class IntakeValidation(FormValidationAction, ABC):
-    """Shared by the three forms: digressions, skip handling and per-question failure counts.
+    """What the forms share: reading answers, corrections, digressions, failures, the deadline.
     Abstract, so rasa_sdk does not register it as an action."""
+
+    # The notice facts this form reads as its own questions (the notice form); any other form
+    # takes them as corrections.
+    owns_notice_facts = False
 
     @abstractmethod
     def name(self) -> Text:
         ...
 
+    def reader(self, slot: str) -> Optional[Callable[[Any, Tracker], Answer]]:
+        return getattr(self, f"read_{slot}", None)
+
+    def answer_first(self, slot: str, tracker: Tracker) -> Optional[Answer]:
+        """A message the mappings left out (its intent is a digression) that still answers the
+        question: used whatever the classifier called it. What reads as a question is not."""
+        reader = self.reader(slot)
+        text = latest_text(tracker)
+        if reader is None or not text.strip() or latest_intent(tracker) in digressions.load().never_answers:
+            return None
+        found = reader(text, tracker)
+        return found if found.answered and not found.is_question else None
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        requested = tracker.get_slot("requested_slot")
-        intent = latest_intent(tracker)
-        if not requested or intent not in DIGRESSION_INTENTS:
-            return await super().run(dispatcher, tracker, domain)
-        if intent not in ALWAYS_DIGRESS:
-            trial = CollectingDispatcher()
-            events = await super().run(trial, tracker, domain)
-            if any(e.get("event") == "slot" and e.get("name") == requested and e.get("value") is not None for e in events):
-                dispatcher.messages.extend(trial.messages)
-                return events
-        # Not an answer: hand the turn back to the policies (a rule answers, then the form
-        # asks its question again).
-        return [ActionExecutionRejected(self.form_name())]
-
-    @staticmethod
-    def wants_to_skip(tracker: Tracker) -> bool:
-        return latest_intent(tracker) in SKIP_INTENTS
-
-    @staticmethod
-    def accept(slot: str, value: Any, tracker: Tracker, **more: Any) -> Dict[Text, Any]:
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        now = nothing_answered_yet(tracker, running=self.form_name())
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        # At activation Rasa hands in every slot already filled; those from earlier turns were
+        # read then. Only what this turn set is read now.
+        candidates = {
+            slot: value for slot, value in tracker.slots_to_validate().items()
+            if slot != REQUESTED_SLOT and changed_this_turn(tracker, slot, value)
+        }
+        values: Dict[str, Any] = {}
+        messages: List[Dict[str, Any]] = []
         failures = dict(tracker.get_slot("form_failures") or {})
-        failures.pop(slot, None)
-        return {slot: value, "form_failures": failures, **more}
+        corrected_facts = False if self.owns_notice_facts else self._notice_facts(tracker, values, messages)
+
+        problem: Optional[Answer] = None
+        answered_other = False  # the message answered another question of this form
+        for slot, value in candidates.items():
+            reader = self.reader(slot)
+            if reader is None:
+                continue
+            found = reader(value, tracker)
+            self._take(slot, found, values, messages, failures)
+            if not found.answered and slot == requested:
+                problem = found
+            answered_other = answered_other or (found.answered and slot != requested)
+
+        answered_own_intent = asked_instead = False
+        if now and requested and requested not in candidates and requested not in values:
+            found = self.answer_first(requested, tracker)
+            if found is not None:
+                self._take(requested, found, values, messages, failures)
+                answered_own_intent = digressions.load().is_digression(latest_intent(tracker))
+
+        if now and values.get(requested) is not None and digressions.load().is_digression(latest_intent(tracker)):
+            answered_own_intent = True  # "about 15k, can they take my house?": the question too
+
+        if problem is not None and now:
+            # Not an answer to this question: perhaps a correction of the one before it.
+            if self._corrected_previous_answer(tracker, required, requested, values, messages):
+                problem = None
+            elif corrected_facts or answered_other:
+                # The message corrected the notice or its date, or answered another question
+                # ("sorry, I meant letter 1058" when the date was asked): nothing is wrong.
+                problem = None
+            elif problem.is_question:
+                asked_instead, problem = True, None
+                values[requested] = None
+
+        speech = CollectingDispatcher()
+        for message in messages:
+            speech.utter_message(**message)
+        case_events: List[Dict[str, Any]] = []
+        told = False
+        if notice_facts_complete({**tracker.current_slot_values(), **values}):
+            case = case_from(tracker, values)
+            if deadline_is_new(tracker, case):
+                case_events += tell_deadline(speech, tracker, case)
+                told = True
+        before = previous_slot_value(tracker, "notice_code")
+        if not told and before and values.get("notice_code") not in (None, before):
+            # "sorry, I meant letter 1058" before the date is known: the change is confirmed.
+            match = lookup(values["notice_code"])
+            speech.utter_message(response="utter_notice_corrected",
+                                 label=match.notice.label if match.known else values["notice_code"])
+        if now:
+            case_events += acknowledge(speech, tracker, values, answered_own_intent,
+                                       levy_question=requested == "levy_status" and "levy_status" in values,
+                                       asked_instead=asked_instead)
+        if problem is not None:
+            if problem.counts_as_failure:
+                failures[requested] = failures.get(requested, 0) + 1
+            speech.utter_message(response=problem.problem, **problem.problem_values)
+            if failures.get(requested, 0) >= OFFER_SKIP_AFTER:
+                speech.utter_message(response="utter_ask_skip_or_person")
+        dispatcher.messages.extend(speech.messages)
+
+        events = [SlotSet(slot, value) for slot, value in values.items()]
+        if failures != (tracker.get_slot("form_failures") or {}):
+            events.append(SlotSet("form_failures", failures))
+        events += case_events
+        tracker.slots.update(values)
+        tracker.slots.update({e["name"]: e["value"] for e in case_events if e.get("event") == "slot"})
+        next_slot = await self._next_slot(dispatcher, tracker, domain)
+        if next_slot is not None:
+            events.append(next_slot)
+        return events
+
+    # --- pieces of run ---------------------------------------------------------------------
+    @staticmethod
+    def _take(slot: str, found: Answer, values: Dict[str, Any], messages: List[Dict[str, Any]],
+              failures: Dict[str, int]) -> None:
+        values.update(found.more)
+        values[slot] = found.value
+        if found.answered:
+            failures.pop(slot, None)
+            messages.extend(found.said)
 
     @staticmethod
-    def reject(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, response: str, **values: Any) -> Dict[Text, Any]:
-        failures = dict(tracker.get_slot("form_failures") or {})
-        failures[slot] = failures.get(slot, 0) + 1
-        dispatcher.utter_message(response=response, **values)
-        if failures[slot] >= OFFER_SKIP_AFTER:
-            dispatcher.utter_message(response="utter_ask_skip_or_person")
-        return {slot: None, "form_failures": failures}
+    def _notice_facts(tracker: Tracker, values: Dict[str, Any], messages: List[Dict[str, Any]]) -> bool:
+        """Outside the notice form, the notice and its date come from the domain's global
+        mappings (a report or a correction): checked here. True when they were corrected."""
+        corrected = False
+        code = tracker.get_slot("notice_code")
+        if changed_this_turn(tracker, "notice_code", code):
+            found = read_notice_code(code, tracker)
+            if found.answered:
+                IntakeValidation._take("notice_code", found, values, messages, {})
+                corrected = previous_slot_value(tracker, "notice_code") is not None
+            else:
+                values["notice_code"] = previous_slot_value(tracker, "notice_code")
+        date = tracker.get_slot("notice_date")
+        if changed_this_turn(tracker, "notice_date", date):
+            found = read_notice_date(date, tracker, read_back=False)
+            if found.answered:
+                IntakeValidation._take("notice_date", found, values, messages, {})
+                corrected = corrected or previous_slot_value(tracker, "notice_date") is not None
+            else:
+                # A date that cannot be right does not replace the one we have; say why.
+                values["notice_date"] = previous_slot_value(tracker, "notice_date")
+                values.update(found.more)
+                if found.problem and found.problem != "utter_invalid_notice_date":
+                    messages.append({"response": found.problem})
+                    corrected = True
+        return corrected
+
+    def _corrected_previous_answer(self, tracker: Tracker, required: List[str], requested: str,
+                                   values: Dict[str, Any], messages: List[Dict[str, Any]]) -> bool:
+        """"Wait, actually I do have a plan": the answer before this question, corrected."""
+        if not reading_of(tracker).get("correction") or requested not in required:
+            return False
+        earlier = [s for s in required[: required.index(requested)] if tracker.get_slot(s) is not None]
+        if not earlier:
+            return False
+        slot = earlier[-1]
+        reader = self.reader(slot)
+        if reader is None or slot in NOTICE_FACTS:
+            return False
+        found = reader(latest_text(tracker), tracker)
+        if not found.answered or found.value == tracker.get_slot(slot):
+            return False
+        values.update(found.more)
+        values[slot] = found.value
+        values[requested] = None
+        messages.append({"response": "utter_answer_corrected"})
+        return True
+
+    async def _next_slot(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Optional[Dict[str, Any]]:
+        """As rasa_sdk's FormValidationAction: the next question when required_slots is custom."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        if required == self.domain_slots(domain):
+            return None
+        return SlotSet(REQUESTED_SLOT, next((s for s in required if tracker.slots.get(s) is None), None))
 
 
 class ValidateNoticeForm(IntakeValidation):
+    owns_notice_facts = True
+
     def name(self) -> Text:
         return "validate_notice_form"
 
@@ -137,77 +367,25 @@ class ValidateNoticeForm(IntakeValidation):
             return domain_slots
         return [slot for slot in domain_slots if slot != "date_confirmed"]
 
-    def validate_notice_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        match = lookup(str(value or ""))
-        if not match.known and match.code is None:
-            if self.wants_to_skip(tracker):
-                return self.accept("notice_code", "unknown", tracker)
-            return self.reject("notice_code", dispatcher, tracker, "utter_invalid_notice_code")
-        if not match.known:
-            dispatcher.utter_message(response="utter_unknown_notice_code", code=match.code)
-        result = self.accept("notice_code", match.code, tracker)
-        previous = previous_slot_value(tracker, "notice_code")
-        date_given_now = any(
-            e.get("entity") == "notice_date" and not e.get("role") for e in tracker.latest_message.get("entities", [])
-        )
-        if previous and previous != match.code and not date_given_now:
-            # A different notice: the date we have belongs to the other one.
-            result.update(notice_date=None, notice_date_relative=None, date_confirmed=None, reply_by_date=None)
-        return result
+    def read_notice_code(self, value: Any, tracker: Tracker) -> Answer:
+        return read_notice_code(value, tracker)
 
-    def validate_notice_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if value == SKIPPED:
-            return self.accept("notice_date", SKIPPED, tracker)
-        text = str(value or "")
-        try:
-            return self._accept_date(dt.date.fromisoformat(text), tracker, dispatcher)
-        except ValueError:
-            pass
-        entities = entities_in(tracker, latest_text(tracker) or text)
-        by_role = {}
-        for entity in entities:
-            if entity.get("entity") == "notice_date":
-                by_role.setdefault(entity.get("role"), entity)
-        if None in by_role:
-            return self._accept_date(dt.date.fromisoformat(by_role[None]["value"]), tracker, dispatcher, _needs_read_back(by_role[None]))
-        if "received" in by_role:
-            dispatcher.utter_message(response="utter_date_is_arrival")
-            return {"notice_date": None, "received_date": by_role["received"]["value"]}
-        problem = next((e["value"] for e in entities if e.get("entity") == "date_problem"), None)
-        if problem in DATE_PROBLEM_RESPONSES:
-            return self.reject("notice_date", dispatcher, tracker, DATE_PROBLEM_RESPONSES[problem])
-        if self.wants_to_skip(tracker):
-            return self.accept("notice_date", SKIPPED, tracker)
-        return self.reject("notice_date", dispatcher, tracker, "utter_invalid_notice_date")
+    def read_notice_date(self, value: Any, tracker: Tracker) -> Answer:
+        return read_notice_date(value, tracker)
 
-    def _accept_date(self, day: dt.date, tracker: Tracker, dispatcher: CollectingDispatcher, relative: bool = False) -> Dict[Text, Any]:
-        if day > clock.today():
-            return self.reject("notice_date", dispatcher, tracker, "utter_date_in_future")
-        if day < EARLIEST_NOTICE_DATE:
-            return self.reject("notice_date", dispatcher, tracker, "utter_date_too_old")
-        if not relative:
-            relative = any(
-                _needs_read_back(entity)
-                for entity in tracker.latest_message.get("entities", [])
-                if entity.get("entity") == "notice_date" and entity.get("value") == day.isoformat()
-            )
-        return self.accept(
-            "notice_date", day.isoformat(), tracker, notice_date_relative=relative, date_confirmed=None if relative else True
-        )
-
-    def validate_date_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def read_date_confirmed(self, value: Any, tracker: Tracker) -> Answer:
         intent = latest_intent(tracker)
-        answer = answers.yes_no(str(value or ""))
-        if intent == "affirm" or answer is True:
-            return {"date_confirmed": True, "notice_date_relative": False}
+        said = answers.yes_no(str(value or ""))
+        if intent == "affirm" or said is True:
+            return Answer(True, more={"notice_date_relative": False})
         # A new date in the answer ("no, it's the 12th") replaces the one read back.
-        corrected = self.validate_notice_date(str(value or ""), dispatcher, tracker, domain)
-        if corrected.get("notice_date") and corrected.get("notice_date") != tracker.get_slot("notice_date"):
-            return {**corrected, "date_confirmed": True, "notice_date_relative": False}
-        if intent == "deny" or answer is False:
-            dispatcher.utter_message(response="utter_date_confirm_no")
-            return {"date_confirmed": None, "notice_date": None, "notice_date_relative": None}
-        return self.reject("date_confirmed", dispatcher, tracker, "utter_invalid_yes_no")
+        corrected = read_notice_date(str(value or ""), tracker, read_back=False)
+        if corrected.answered and corrected.value != tracker.get_slot("notice_date"):
+            return Answer(True, more={**corrected.more, "notice_date": corrected.value, "notice_date_relative": False})
+        if intent == "deny" or said is False:
+            return Answer(None, more={"notice_date": None, "notice_date_relative": None},
+                          problem="utter_date_confirm_no", counts_as_failure=False)
+        return Answer(problem="utter_invalid_yes_no")
 
 
 class ActionAskDateConfirmed(Action):
@@ -222,62 +400,126 @@ class ActionAskDateConfirmed(Action):
         return []
 
 
+def _read(parsed: Any, tracker: Tracker, invalid: str, stored: Any = None) -> Answer:
+    if parsed is not None:
+        return Answer(parsed if stored is None else stored)
+    if wants_to_skip(tracker):
+        return Answer(SKIPPED)
+    return Answer(problem=invalid)
+
+
+def _yes_no(value: Any, tracker: Tracker, reader: Callable[[str], Optional[bool]] = answers.yes_no) -> Answer:
+    if isinstance(value, bool):
+        return Answer(value)
+    text = str(value or "")
+    parsed = reader(text)
+    if parsed is None and text == latest_text(tracker):
+        parsed = {"affirm": True, "deny": False}.get(latest_intent(tracker))
+    found = _read(parsed, tracker, "utter_invalid_yes_no")
+    found.is_question = not found.answered and looks_like_a_question(text)
+    return found
+
+
 class ValidateSituationForm(IntakeValidation):
     def name(self) -> Text:
         return "validate_situation_form"
 
-    def _read(self, slot: str, parsed: Any, dispatcher, tracker: Tracker, invalid: str, stored: Any = None) -> Dict[Text, Any]:
-        if parsed is not None:
-            return self.accept(slot, parsed if stored is None else stored, tracker)
-        if self.wants_to_skip(tracker):
-            return self.accept(slot, SKIPPED, tracker)
-        return self.reject(slot, dispatcher, tracker, invalid)
-
-    def validate_levy_status(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if value == SKIPPED:
-            return self.accept("levy_status", value, tracker)
+    def read_levy_status(self, value: Any, tracker: Tracker) -> Answer:
+        """"Has the IRS already taken money or frozen anything?" A target named in answer is
+        taken; one the IRS only threatens, or one asked about, is not (bot/nlu/levy.py)."""
+        if value == SKIPPED or value in ("none",) or answers.levy_targets_from_slot(value):
+            return Answer(value)
         text = str(value or "")
-        targets = {e["value"] for e in entities_in(tracker, text) if e.get("entity") == "levy_target"}
-        parsed = frozenset(targets) if targets else answers.levy_targets(text)
-        if parsed is None and latest_intent(tracker) == "deny":
-            parsed = frozenset()
-        stored = answers.levy_status_value(parsed) if parsed is not None else None
-        return self._read("levy_status", parsed, dispatcher, tracker, "utter_invalid_levy_status", stored)
+        found = entities_in(tracker, text)
+        threatened = frozenset(e["value"] for e in found if e.get("entity") == "levy_target" and e.get("role") == THREATENED)
+        asked = [e for e in found if e.get("entity") == "levy_target" and e.get("role") == ASKED]
+        more = {"levy_threatened": answers.levy_status_value(threatened)} if threatened else {}
+        targets = levy_made(tracker, answering_levy_question=True) if text == latest_text(tracker) else frozenset(
+            e["value"] for e in found if e.get("entity") == "levy_target" and e.get("role") not in (THREATENED, ASKED)
+        )
+        said_no = answers.levy_targets(text) == frozenset() or (latest_intent(tracker) == "deny" and not targets)
+        if said_no or (threatened and not targets):
+            return Answer("none", more=more)
+        if targets:
+            return Answer(answers.levy_status_value(targets), more=more)
+        if asked or looks_like_a_question(text):
+            return Answer(problem="utter_invalid_levy_status", is_question=True)
+        words = answers.levy_targets(text)
+        return _read(answers.levy_status_value(words) if words is not None else None, tracker, "utter_invalid_levy_status")
 
-    def validate_payment_plan(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        parsed = answers.payment_plan(str(value or ""))
+    def read_payment_plan(self, value: Any, tracker: Tracker) -> Answer:
+        if value in PLAN_STATUSES or value == SKIPPED:
+            return Answer(value)
+        text = str(value or "")
+        if looks_like_a_question(text):  # "what if I'm paying monthly?" asks, it doesn't answer
+            return Answer(problem="utter_invalid_payment_plan", is_question=True)
+        parsed = answers.payment_plan(text)
         if parsed is None and latest_intent(tracker) == "deny":
             parsed = "none"
-        return self._read("payment_plan", parsed, dispatcher, tracker, "utter_invalid_payment_plan")
+        return _read(parsed, tracker, "utter_invalid_payment_plan")
 
-    def _yes_no(self, slot: str, value: Any, dispatcher, tracker: Tracker) -> Dict[Text, Any]:
-        if isinstance(value, bool):
-            return self.accept(slot, value, tracker)
-        parsed = answers.yes_no(str(value or ""))
-        if parsed is None:
-            parsed = {"affirm": True, "deny": False}.get(latest_intent(tracker))
-        return self._read(slot, parsed, dispatcher, tracker, "utter_invalid_yes_no")
+    def read_unfiled_returns(self, value: Any, tracker: Tracker) -> Answer:
+        return _yes_no(value, tracker, answers.unfiled_returns)
 
-    def validate_unfiled_returns(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self._yes_no("unfiled_returns", value, dispatcher, tracker)
+    def read_hardship(self, value: Any, tracker: Tracker) -> Answer:
+        return _yes_no(value, tracker)
 
-    def validate_hardship(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self._yes_no("hardship", value, dispatcher, tracker)
-
-    def validate_balance(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def read_balance(self, value: Any, tracker: Tracker) -> Answer:
+        if value == SKIPPED:
+            return Answer(SKIPPED)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            return self.accept("balance", float(value), tracker)
+            return Answer(float(value))
         text = str(value or "")
+        if text != latest_text(tracker) and _PLAIN_NUMBER.match(text) is None:
+            text = latest_text(tracker) or text  # an amount entity: read the words it came from
         amounts = [e["value"] for e in entities_in(tracker, text) if e.get("entity") == "amount"]
         parsed: Optional[float] = float(amounts[0]) if amounts else None
         plain = _PLAIN_NUMBER.match(text)
         if parsed is None and plain:
             # Asked "how much do you owe", a bare number is dollars.
             parsed = float(plain.group(0).replace("$", "").replace(",", "").strip())
-        return self._read("balance", parsed, dispatcher, tracker, "utter_invalid_balance")
+        found = _read(parsed, tracker, "utter_invalid_balance")
+        found.is_question = not found.answered and looks_like_a_question(text)
+        return found
 
-    def validate_taxpayer_type(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self._read("taxpayer_type", answers.taxpayer_type(str(value or "")), dispatcher, tracker, "utter_invalid_taxpayer_type")
+    def read_taxpayer_type(self, value: Any, tracker: Tracker) -> Answer:
+        if value in ("individual", "business", SKIPPED):
+            return Answer(value)
+        text = str(value or "")
+        if looks_like_a_question(text):  # "can they take my business?" asks, it doesn't answer
+            return Answer(problem="utter_invalid_taxpayer_type", is_question=True)
+        return _read(answers.taxpayer_type(text), tracker, "utter_invalid_taxpayer_type")
+
+
+class ValidateAdvisorOfferForm(IntakeValidation):
+    """"Shall I have one contact you?" read as a yes or a no, whatever else it says."""
+
+    def name(self) -> Text:
+        return "validate_advisor_offer_form"
+
+    def read_wants_advisor(self, value: Any, tracker: Tracker) -> Answer:
+        if isinstance(value, bool):
+            return Answer(value)
+        text = str(value or "")
+        parsed = answers.wants_help(text)
+        if parsed is None and text == latest_text(tracker):
+            parsed = {"affirm": True, "deny": False, "request_human": True}.get(latest_intent(tracker))
+        if parsed is None and wants_to_skip(tracker):
+            parsed = False
+        return Answer(parsed, problem=None if parsed is not None else "utter_invalid_wants_advisor",
+                      is_question=parsed is None and looks_like_a_question(text))
+
+
+class ActionAskWantsAdvisor(Action):
+    """The advisor offer, in the words that fit why it is made (risk or misunderstandings)."""
+
+    def name(self) -> Text:
+        return "action_ask_wants_advisor"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        reason = tracker.get_slot("escalation_reason")
+        dispatcher.utter_message(response="utter_offer_advisor_after_confusion" if reason == "fallback" else "utter_offer_advisor")
+        return []
 
 
 class ValidateContactForm(IntakeValidation):
@@ -291,43 +533,54 @@ class ValidateContactForm(IntakeValidation):
         )
         return [slot for slot in domain_slots if slot not in unused]
 
-    def validate_contact_method(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def read_contact_method(self, value: Any, tracker: Tracker) -> Answer:
         text = str(value or "")
         method = answers.contact_method(text)
         if method is None:
-            return self.reject("contact_method", dispatcher, tracker, "utter_invalid_contact_method")
-        result = self.accept("contact_method", method, tracker)
+            return Answer(problem="utter_invalid_contact_method", is_question=looks_like_a_question(text))
+        more: Dict[str, Any] = {}
         # "call me at 555-201-4433" answers two questions at once.
         if method == "phone" and answers.phone_number(text):
-            result["contact_phone"] = answers.phone_number(text)
+            more["contact_phone"] = answers.phone_number(text)
         if method == "email" and answers.email_address(text):
-            result["contact_email"] = answers.email_address(text)
-        return result
+            more["contact_email"] = answers.email_address(text)
+        return Answer(method, more=more)
 
-    def validate_contact_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def read_contact_phone(self, value: Any, tracker: Tracker) -> Answer:
         phone = answers.phone_number(str(value or ""))
-        if phone is None:
-            return self.reject("contact_phone", dispatcher, tracker, "utter_invalid_phone")
-        return self.accept("contact_phone", phone, tracker)
+        return Answer(phone, problem=None if phone else "utter_invalid_phone")
 
-    def validate_contact_email(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def read_contact_email(self, value: Any, tracker: Tracker) -> Answer:
         email = answers.email_address(str(value or ""))
-        if email is None:
-            return self.reject("contact_email", dispatcher, tracker, "utter_invalid_email")
-        return self.accept("contact_email", email, tracker)
+        return Answer(email, problem=None if email else "utter_invalid_email")
 
-    def validate_best_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def read_best_time(self, value: Any, tracker: Tracker) -> Answer:
         text = str(value or "").strip()
-        if looks_like_a_question(value, tracker):
-            return {"best_time": None}
-        if self.wants_to_skip(tracker) or not text:
-            return self.accept("best_time", "any time", tracker)
-        return self.accept("best_time", text[:120], tracker)
+        if wants_to_skip(tracker) or not text:
+            return Answer("any time")
+        phone = answers.phone_number(text)
+        if phone and not answers.says_a_time(re.sub(r"[\d().+\-\s]{7,}", " ", text)):
+            # A number is not a time; keep it if we have none, then ask for the time again.
+            more = {} if tracker.get_slot("contact_phone") else {"contact_phone": phone}
+            return Answer(more=more, problem="utter_invalid_best_time_phone")
+        if self._free_text_question(text, tracker):
+            return Answer(is_question=True, problem="utter_ask_best_time")
+        return Answer(text[:MAX_TIME_LENGTH])
 
-    def validate_contact_name(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if looks_like_a_question(value, tracker):
-            return {"contact_name": None}
+    def read_contact_name(self, value: Any, tracker: Tracker) -> Answer:
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
-        if self.wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):
-            return self.accept("contact_name", SKIPPED, tracker)
-        return self.accept("contact_name", text[:MAX_NAME_LENGTH].strip(" .!"), tracker)
+        if self._free_text_question(str(value or ""), tracker):
+            return Answer(is_question=True, problem="utter_ask_contact_name")
+        if wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):
+            return Answer(SKIPPED)
+        return Answer(text[:MAX_NAME_LENGTH].strip(" .!"))
+
+    @staticmethod
+    def _free_text_question(text: str, tracker: Tracker) -> bool:
+        """Names and times are words the classifier never saw ("Dave" once read as goodbye):
+        a short answer is an answer; a question mark, or a longer message with a digression
+        intent, is a question."""
+        text = text.strip()
+        if text != latest_text(tracker).strip():
+            return False
+        return text.endswith("?") or (digressions.load().is_digression(latest_intent(tracker)) and len(text.split()) >= 4)

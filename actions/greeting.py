@@ -8,11 +8,17 @@ from bot.settings import firm_name
 
 
 class ActionGreet(Action):
-    """Greets with the firm's name and, the first time, the disclaimer."""
+    """Greets with the firm's name and, the first time, the disclaimer, then asks what they
+    need; inside a form only says hello again (the form asks its question next)."""
 
     def name(self) -> Text:
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_greet_again")
+            return []
         dispatcher.utter_message(response="utter_greet", firm_name=firm_name())
-        return disclaimer_once(dispatcher, tracker)
+        events = disclaimer_once(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_greet_question")
+        return events

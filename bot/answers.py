@@ -72,19 +72,24 @@ _LEVY_WORDS = {
     "business_receivables": r"receivable|customer|client payment|invoice|merchant|business account|my business",
 }
 _NO_LEVY = re.compile(
-    r"^\s*(no|nope|nah|not yet|nothing|none|n)\b|nothing (has been|was) taken|haven'?t taken|not taken",
+    r"^\s*(no|nope|nah|not yet|nothing|none|n|not at all|neither)\b|nothing (has been|was|got) taken|"
+    r"haven'?t (taken|touched|levied|frozen)|hasn'?t (been )?(taken|touched|levied|frozen)|not taken|nothing yet|"
+    r"nothing (has )?happened",
     re.I,
 )
 
 
 def levy_targets(text: str) -> Optional[FrozenSet[str]]:
-    """What has already been levied: an empty set for 'nothing yet', None when unclear."""
+    """What has already been levied: an empty set for 'nothing yet', None when unclear.
+
+    An answer that starts with a no is a no whatever it names ("no, but they say they'll
+    take my bank account": the bank is threatened, not taken)."""
     text = text or ""
+    if _NO_LEVY.search(text):
+        return frozenset()
     found = {target for target, words in _LEVY_WORDS.items() if re.search(words, text, re.I)}
     if found:
         return frozenset(found)
-    if _NO_LEVY.search(text):
-        return frozenset()
     if yes_no(text):
         return frozenset({"other"})
     return None
@@ -157,3 +162,71 @@ def contact_method(text: str) -> Optional[str]:
     if phone_number(text) or re.search(r"phone|call|text|cell|mobile|number|sms", text, re.I):
         return "phone"
     return None
+
+
+# "Are any of your tax returns not filed yet?": the question is negative, so "all filed" is a
+# no and "I haven't filed 2023" a yes (facts 7: unfiled returns block a plan or an offer).
+_ALL_FILED = re.compile(
+    r"\b(all|every(thing| one| year)?|each)\b.*\bfiled\b|\bfiled (them )?all\b|\ball (are |r )?(in|done|current)\b|"
+    r"\b(up to date|caught up|all caught up|current on (my )?(returns|filing))\b|\bnone (are )?(missing|unfiled|outstanding)\b|"
+    r"\bnothing (is )?(missing|unfiled|outstanding)\b|^\s*(they'?re|theyre|its|it'?s|i'?m|im) (all )?(filed|current|done)\b|"
+    r"\bno(pe)?,? (i|we) (filed|did)\b",
+    re.I,
+)
+_SOME_UNFILED = re.compile(
+    r"\b(haven'?t|have not|hasn'?t|didn'?t|did not|never|not|still need to|need to|behind on|missing|unfiled|"
+    r"outstanding)\b.*\b(filed?|filing|returns?|\d{4})\b|\b(19|20)\d{2}\b.*\b(isn'?t|is not|not|wasn'?t)\b.*filed",
+    re.I,
+)
+
+
+def unfiled_returns(text: str) -> Optional[bool]:
+    """True when some return is not filed, False when all are, None when the answer doesn't say."""
+    text = text or ""
+    if _ALL_FILED.search(text):
+        return False
+    if _SOME_UNFILED.search(text):
+        return True
+    return yes_no(text)
+
+
+# "Shall I have one contact you?": what a yes or a no sounds like in answer to an offer of help.
+_WANTS_HELP = re.compile(
+    r"\b(please|pls|plz|help|call me|contact me|reach (out|me)|get me|have (one|someone|them)|"
+    r"go ahead|do it|that would|that'?d (be )?(great|good|help)|asap|today|right away|i'?d like|"
+    r"i would like|i want|let'?s do|sounds good|book|schedule)\b",
+    re.I,
+)
+_NO_HELP = re.compile(
+    r"\b(not now|not yet|maybe later|later|no thanks?|no thank you|i'?m (good|ok|okay|fine)|"
+    r"that'?s all|thats all|i'?ll (think|wait|call)|don'?t (call|contact)|no need|not interested|"
+    r"rather not|on my own|myself)\b",
+    re.I,
+)
+
+
+def wants_help(text: str) -> Optional[bool]:
+    """The answer to an offer to have an advisor contact them."""
+    text = text or ""
+    said = yes_no(text)
+    if said is not None:
+        return said
+    if _NO_HELP.search(text):
+        return False
+    if _WANTS_HELP.search(text):
+        return True
+    return None
+
+
+_TIME_WORDS = re.compile(
+    r"\b(any ?time|anytime|morning|mornings|afternoon|afternoons|evening|evenings|night|noon|lunch|"
+    r"am|pm|a\.m|p\.m|o'?clock|weekday|weekdays|weekend|weekends|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|today|tomorrow|tonight|now|asap|after|before|between|until|til|till|around|"
+    r"whenever|early|late|later|soon|\d{1,2}(:\d{2})? ?(am|pm)?|hour|hours|work|lunchtime|day|days)\b",
+    re.I,
+)
+
+
+def says_a_time(text: str) -> bool:
+    """The answer names a time or a part of the day ("after 5pm", "weekday mornings")."""
+    return bool(_TIME_WORDS.search(text or ""))

@@ -23,6 +23,12 @@ LIEN_NOTICE_BUSINESS_DAYS = 5
 BANK_HOLD_DAYS = 21
 # facts 7: "the computed CDP deadline is 7 days or less away" is the near-deadline signal.
 NEAR_DEADLINE_DAYS = 7
+# A design choice on top of facts 7: with 2 days or less (today included) the request has to be
+# mailed today or tomorrow, so the case is urgent and the taxpayer is told what to do today.
+IMMINENT_DEADLINE_DAYS = 2
+# The same signals for the last days of the one-year equivalent-hearing window (facts 1.4,
+# Treas. Reg. 301.6330-1(i)(2) Q&A-I7): a design choice, as for the CDP window.
+EQUIVALENT_NEAR_DAYS = 14
 # Dates the engine accepts: the IRS notices this assistant explains are all from this century.
 EARLIEST_NOTICE_DATE = dt.date(2000, 1, 1)
 
@@ -215,6 +221,23 @@ class DeadlineReport:
     @property
     def near(self) -> bool:
         return self.status != STATUS_PASSED and self.days_left <= NEAR_DEADLINE_DAYS
+
+    @property
+    def imminent(self) -> bool:
+        """The CDP request must go out today or within IMMINENT_DEADLINE_DAYS."""
+        return self.status != STATUS_PASSED and self.days_left <= IMMINENT_DEADLINE_DAYS
+
+    @property
+    def equivalent_days_left(self) -> Optional[int]:
+        if self.equivalent_hearing is None:
+            return None
+        return self.equivalent_hearing.days_left(self.today)
+
+    @property
+    def equivalent_closing(self) -> bool:
+        """The CDP window has passed and the equivalent-hearing year ends within EQUIVALENT_NEAR_DAYS."""
+        left = self.equivalent_days_left
+        return self.status == STATUS_PASSED and left is not None and 0 <= left <= EQUIVALENT_NEAR_DAYS
 
     @property
     def equivalent_open(self) -> bool:

@@ -10,7 +10,7 @@ from typing import List
 from bot.case import Case
 from bot.deadlines import STATUS_PASSED
 from bot.notices import PRE_LEVY
-from bot.risk import STREAMLINED_LIMIT
+from bot.risk import LEVY_TARGETS, STREAMLINED_LIMIT
 
 
 def next_steps(case: Case) -> List[str]:
@@ -62,3 +62,22 @@ def next_steps(case: Case) -> List[str]:
         else:
             steps.append("Above $50,000 a payment plan needs a financial statement; an advisor can prepare it with you.")
     return steps
+
+
+# How a levy target reads in a sentence to the taxpayer (bot.risk.LEVY_TARGETS).
+TARGET_WORDS = {
+    "bank": "your bank account",
+    "wages": "your wages",
+    "social_security": "your Social Security",
+    "federal_payment": "federal payments you receive",
+    "business_receivables": "your business income",
+    "other": "other property",
+}
+
+
+def targets_in_words(targets) -> str:
+    """'your bank account and your wages', in LEVY_TARGETS order."""
+    words = [TARGET_WORDS[t] for t in LEVY_TARGETS if t in set(targets)]
+    if len(words) <= 1:
+        return "".join(words) or "your property"
+    return ", ".join(words[:-1]) + " and " + words[-1]

@@ -50,9 +50,22 @@ RULES = {
         "IRC 6330(a), (e); Treas. Reg. 301.6330-1(i)",
         floor=HIGH,
     ),
+    "deadline_imminent": Rule(
+        45,
+        "{days_text} to request a CDP hearing (last day {date}): Form 12153 must be postmarked {by_when}.",
+        "IRC 6330(a)(3)(B); the 2-day cutoff is a design choice (bot/deadlines.py)",
+        floor=URGENT,
+    ),
+    "equivalent_closing": Rule(
+        15,
+        "The hearing deadline has passed, and the window to ask for an equivalent hearing closes "
+        "{closes} ({equivalent_date}).",
+        "Treas. Reg. 301.6330-1(i)(2) Q&A-I7 (facts 1.4); the 14-day cutoff is a design choice",
+        floor=HIGH,
+    ),
     "deadline_near": Rule(
         30,
-        "{days_text} left to request a CDP hearing (last day {date}).",
+        "{days_text} to request a CDP hearing (last day {date}).",
         "IRC 6330(a)(3)(B); the 7-day cutoff is a design choice (facts 7)",
         floor=HIGH,
     ),
@@ -240,7 +253,7 @@ def _factor(rule_code: str, **values) -> Factor:
 def _days_text(days: int) -> str:
     if days == 0:
         return "Today is the last day"
-    return f"Only {days} day{'s' if days != 1 else ''}"
+    return f"Only {days} day{' is' if days == 1 else 's are'} left"
 
 
 def _notice_factors(facts: RiskFacts):
@@ -262,6 +275,16 @@ def _notice_factors(facts: RiskFacts):
         date = f"{report.effective_last_day:%B %-d, %Y}"
         if report.status == STATUS_PASSED:
             yield _factor("deadline_passed", date=date)
+            if report.equivalent_closing:
+                left = report.equivalent_days_left
+                yield _factor(
+                    "equivalent_closing",
+                    closes="today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}",
+                    equivalent_date=f"{report.equivalent_hearing.last_day:%B %-d, %Y}",
+                )
+        elif report.imminent:
+            by_when = "today" if report.days_left == 0 else f"by {report.effective_last_day:%A}"
+            yield _factor("deadline_imminent", date=date, days_text=_days_text(report.days_left), by_when=by_when)
         elif report.near:
             yield _factor("deadline_near", date=date, days_text=_days_text(report.days_left))
     if report.printed_date_differs:

@@ -35,6 +35,8 @@ _DAY_FOLLOWERS = frozenset({
     "if", "because", "cause", "think", "believe",
 })
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# What can arrive: "it came today", "got the letter today", "got an LT11 today" (a code).
+_PAPER_WORDS = frozenset({"it", "notice", "notices", "letter", "letters", "ltr", "this", "one", "mail", "envelope", "bill"})
 _TODAY_WORDS = frozenset({("today",), ("tonight",), ("this", "morning"), ("this", "afternoon"),
                           ("this", "evening"), ("earlier", "today"), ("2day",), ("tday",), ("todya",)})
 # A bare number below this, with no "$" and no unit, is no balance ("11", "owe 2 of them").
@@ -131,7 +133,7 @@ class Extractor:
         return after is None or after in _DAY_FOLLOWERS or doc[cand.end].is_punct
 
     def dates(self, doc: Doc, cands: List[Candidate], text: str, today: dt.date, taken: Claims,
-              found: List[Dict[str, Any]]) -> None:
+              found: List[Dict[str, Any]], codes_found: bool = False) -> None:
         words = [token.lower_ for token in doc]
         usable = [
             c for c in cands
@@ -150,8 +152,12 @@ class Extractor:
                 taken.add(*_chars(doc, cand.start, cand.end))
                 continue
             role = None if cue == roles.PRINTED else cue
-            if cand.label == "DATE_REL" and tuple(span_words) in _TODAY_WORDS and cue is None and not short:
-                continue  # "can you help me today" is no notice date
+            if cand.label == "DATE_REL" and tuple(span_words) in _TODAY_WORDS and not short:
+                if cue is None:
+                    continue  # "can you help me today" is no notice date
+                if cue == dates.ROLE_RECEIVED and not (_PAPER_WORDS & set(words) or codes_found):
+                    continue  # "get me help today": nothing arrived
+
             value = dates.parse(cand.label, span_words, today, role)
             if value is None:
                 continue
@@ -249,7 +255,9 @@ class Extractor:
                 continue  # "my credit union account is frozen" names the bank once
             named_already.add(target)
             start_char, end_char = _chars(doc, cand.start, cand.end)
-            found.append(_entity(LEVY_TARGET, target, start_char, end_char))
+            # made, threatened or asked: the role says which (bot/nlu/levy.py)
+            role = levy.modality(words, cand.start, cand.end, words[cand.start] if cand.label == "GARNISH" else None)
+            found.append(_entity(LEVY_TARGET, target, start_char, end_char, role=role))
 
     # --- a trained spaCy pipeline, when configured ---------------------------------------------
     def model_entities(self, text: str, today: dt.date, taken: Claims,
@@ -280,7 +288,7 @@ class Extractor:
         for start, end in codes.spans(notice_matches):
             taken.add(start, end)
         doc, cands = self.pipeline.candidates(_tokenizable(text))
-        self.dates(doc, cands, text, today, taken, found)
+        self.dates(doc, cands, text, today, taken, found, codes_found=bool(notice_matches))
         self.amounts(doc, cands, taken, found)
         self.levy_targets(doc, cands, taken, found)
         self.model_entities(text, today, taken, found)

@@ -20,7 +20,13 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.reading import split_parts
+from bot.nlu import intents
 from bot.nlu.text_model_component import TextModelComponent
+
+# A message of several sentences also gets each sentence's intent (bot/nlu/reading.py reads
+# them: "I got an LT11. Can they take my house?" reports a notice *and* asks a question).
+PARTS = "intake_parts"
 
 logger = logging.getLogger(__name__)
 
@@ -41,4 +47,16 @@ class IntakeIntentClassifier(TextModelComponent, IntentClassifier):
             named = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence} for name, confidence in ranking]
             message.set(INTENT, named[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, named[: int(self._config["ranking_length"])], add_to_output=True)
+            self._classify_parts(message)
         return messages
+
+    def _classify_parts(self, message: Message) -> None:
+        text = message.get(TEXT)
+        parts = split_parts(text) if isinstance(text, str) else []
+        if len(parts) < 2:
+            return
+        found = [
+            {"text": part, "intent": ranking[0][0], "confidence": ranking[0][1]}
+            for part, ranking in zip(parts, intents.rank(self._model, parts))
+        ]
+        message.set(PARTS, found, add_to_output=True)

@@ -62,3 +62,94 @@ NOT_FOLLOWED_BY = frozenset({"number", "no", "no.", "#", "card", "num", "nmbr", 
 
 def target_of(label: str) -> str:
     return label.split(":", 1)[1]
+
+
+# --- made, threatened or asked ---------------------------------------------------------------
+# "they froze my account" is a levy made; "they are threatening to levy my account", "they say
+# they will take my bank account" are threats (an LT11 itself is one: IRC 6331(d) requires the
+# notice *before* a levy, facts 1.2); "can they take my car?" is a question. Telling them apart
+# decides whether the taxpayer hears "a bank levy has been served" and whether the advisor's
+# case says so, so a target is called made only when the words say so.
+MADE, THREATENED, ASKED = "made", "threatened", "asked"
+ROLES = (MADE, THREATENED, ASKED)
+
+# Modal and future words, and the verbs of a threat.
+THREAT_CUES = frozenset({
+    "will", "wil", "wll", "'ll", "ll", "gonna", "shall", "threaten", "threatens", "threatened",
+    "threatening", "threating", "threatning", "threatenin", "intend", "intends", "intending",
+    "intent", "could", "might", "would", "can", "may", "unless", "warn", "warned", "warning",
+    "warns", "soon", "planning", "plans", "propose", "proposed", "proposing",
+})
+# Two-word threats: "going to take", "about to levy", "want to garnish".
+THREAT_PAIRS = frozenset({
+    ("going", "to"), ("about", "to"), ("want", "to"), ("wants", "to"), ("plan", "to"),
+    ("plans", "to"), ("trying", "to"), ("try", "to"), ("intent", "to"), ("intend", "to"),
+    ("able", "to"), ("fixing", "to"), ("gon", "na"), ("have", "to"),
+})
+# Past and ongoing actions: the levy has happened.
+MADE_CUES = frozenset({
+    "took", "taken", "tooked", "taking", "takes", "froze", "frozen", "freezed", "frozed",
+    "levied", "levyed", "leavied", "garnished", "garnishing", "garnishes", "garnisheed", "seized",
+    "siezed", "seizing", "emptied", "drained", "grabbed", "cleaned", "withheld", "withholding",
+    "already", "started", "hit", "locked", "lost", "kept", "keeping", "keeps", "sweeped",
+    "swept", "wiped", "zeroed", "gone", "hold", "held", "offset", "intercepted", "deducted",
+    "deducting",
+})
+# A made-cue after one of these is denied ("nothing has been taken", "they haven't frozen").
+NEGATIONS = frozenset({
+    "not", "n't", "nt", "no", "nothing", "never", "havent", "haven't", "hasnt", "hasn't",
+    "didnt", "didn't", "dont", "don't", "doesnt", "doesn't", "wont", "won't", "aren't", "isn't",
+    "yet",
+})
+QUESTION_OPENERS = frozenset({
+    "can", "could", "will", "would", "do", "does", "did", "is", "are", "what", "how", "when",
+    "why", "should", "if", "where", "which", "whats", "what's", "hows", "is'nt", "cant", "can't",
+})
+# Clause boundaries: a target takes the modality of its own clause ("they froze my checking
+# and are threatening my wages").
+SENTENCE_ENDS = frozenset({".", "!", "?", "\n"})
+CLAUSE_BREAKS = frozenset({".", ";", "!", "?", ",", "but", "and", "also", "then", "plus", "\n"})
+
+
+def _clause(words, start: int, end: int):
+    """The token range of the clause around words[start:end]."""
+    left = start
+    while left > 0 and words[left - 1] not in CLAUSE_BREAKS:
+        left -= 1
+    right = end
+    while right < len(words) and words[right] not in CLAUSE_BREAKS:
+        right += 1
+    return left, right
+
+
+def _denied(words, index: int, left: int) -> bool:
+    return any(words[i] in NEGATIONS for i in range(max(left, index - 3), index))
+
+
+def _cue(words, left: int, right: int, start: int) -> "str | None":
+    """The nearest cue to the target inside the clause, looking before it first."""
+    order = list(range(start - 1, left - 1, -1)) + list(range(start, right))
+    for i in order:
+        word = words[i]
+        pair = (word, words[i + 1]) if i + 1 < right else None
+        if word in THREAT_CUES or pair in THREAT_PAIRS:
+            return THREATENED
+        if word in MADE_CUES:
+            return None if _denied(words, i, left) else MADE
+    return None
+
+
+def modality(words, start: int, end: int, target_word: "str | None" = None) -> "str | None":
+    """MADE, THREATENED, ASKED or None (the words don't say) for the levy target words[start:end].
+
+    `words` are the message's lower-cased tokens. A question ("can they take my car?") is
+    ASKED; a clause with a threat word is THREATENED; one with a past or ongoing action is MADE.
+    `target_word` is the matched word itself when it carries its own tense ("garnished")."""
+    left, right = _clause(words, start, end)
+    sentence_start = left == 0 or words[left - 1] in SENTENCE_ENDS
+    if (right < len(words) and words[right] == "?") or (sentence_start and words[left] in QUESTION_OPENERS):
+        return ASKED
+    found = _cue(words, left, right, start)
+    if found is None and target_word in MADE_CUES and not _denied(words, start, left):
+        return MADE
+    return found

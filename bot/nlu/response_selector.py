@@ -35,6 +35,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
 
+from bot.nlu.intent_classifier import PARTS
+from bot.nlu import intents
 from bot.nlu.text_model_component import TextModelComponent
 
 logger = logging.getLogger(__name__)
@@ -93,4 +95,15 @@ class IntakeResponseSelector(TextModelComponent):
             properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self._metadata.get("retrieval_intents", [])
             properties[self.retrieval_intent] = prediction
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
+            self._answer_parts(message)
         return messages
+
+    def _answer_parts(self, message: Message) -> None:
+        """Each sentence's answer too (bot/nlu/intent_classifier.py splits the message)."""
+        parts = message.get(PARTS)
+        if not parts:
+            return
+        rankings = intents.rank(self._model, [part["text"] for part in parts])
+        message.set(PARTS, [
+            {**part, "faq": ranking[0][0], "faq_confidence": ranking[0][1]} for part, ranking in zip(parts, rankings)
+        ], add_to_output=True)

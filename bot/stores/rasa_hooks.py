@@ -38,6 +38,15 @@
    the same action, policy and events come out (tests/integration/production/test_rasa_hooks.py
    checks every prediction of the test stories both ways). bot/stores/lazy_predictions.py.
 
+8. When a turn reaches Rasa's limit of 10 actions (MAX_NUMBER_OF_PREDICTIONS), Rasa's
+   circuit breaker stops it without an `action_listen`. The limit counts actions back to the
+   last `action_listen`, so from then on every message, `/restart` and "talk to a person"
+   included, trips it again before any action runs: the conversation is silent for good
+   (rasa/core/processor.py, `is_action_limit_reached`; reproduced in issue 13). And a turn
+   can end with no reply at all. Now a turn that ends without listening is closed with one
+   clear message and an `action_listen` (an interrupted form is set going again), and a turn
+   that said nothing gets Rasa's `utter_default`; the next message is handled normally.
+
 The answer is the domain's `utter_try_again_shortly` when the model has it, else TRY_AGAIN.
 `install()` is called by our stores' constructors, so every Rasa server started with our
 endpoints.yml (make run, Docker, Helm) has these; it refuses to run on another Rasa minor
@@ -100,6 +109,7 @@ def install() -> None:
     RemoteAction._validate_action_result = _validated_with_a_checked_schema(RemoteAction._validate_action_result)
     Event.resolve_by_type = staticmethod(_event_classes_looked_up_once(Event.resolve_by_type))
     RasaModel._rasa_predict = _predicting_through_the_traced_graph(RasaModel._rasa_predict)
+    MessageProcessor._run_prediction_loop = _answering_every_turn(MessageProcessor._run_prediction_loop)
     lazy_predictions.install()
     _installed = True
 
@@ -310,3 +320,70 @@ def _predicting_through_the_traced_graph(original):
         return outputs
 
     return _rasa_predict
+
+
+# --- 8. every turn ends answered and listening ---------------------------------------------------
+LOST_THREAD = "utter_lost_thread"
+LOST_THREAD_TEXT = "Sorry, I lost my thread there. Could you tell me again, in a few words, what you need?"
+NO_REPLY = "utter_default"
+NO_REPLY_TEXT = "Sorry, I didn't get that. Could you say it another way?"
+
+
+def _answering_every_turn(original):
+    @functools.wraps(original)
+    async def _run_prediction_loop(self, output_channel, tracker):
+        await original(self, output_channel, tracker)
+        await _close_the_turn(self, output_channel, tracker)
+
+    return _run_prediction_loop
+
+
+def _turn_state(tracker):
+    """(the turn's user message or None, whether the assistant said anything since it)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    said = False
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered) and (event.text or event.data):
+            said = True
+        elif isinstance(event, UserUttered):
+            return event, said
+    return None, said
+
+
+async def _close_the_turn(processor, output_channel, tracker) -> None:
+    from rasa.core.actions.action import create_bot_utterance
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop
+
+    if tracker.is_paused():
+        return  # an advisor holds the conversation: the bot stays quiet by design
+    user, said = _turn_state(tracker)
+    if user is None or (user.text or "").startswith(EXTERNAL_MESSAGE_PREFIX):
+        return
+    listening = tracker.latest_action_name == ACTION_LISTEN_NAME
+    if listening and said:
+        return
+    response, fallback_text = (NO_REPLY, NO_REPLY_TEXT) if listening else (LOST_THREAD, LOST_THREAD_TEXT)
+    logger.warning(
+        f"Turn of '{tracker.sender_id}' ended "
+        + ("without a reply" if listening else "at Rasa's action limit (circuit breaker)")
+        + f"; answered with {response}"
+    )
+    message = None
+    try:
+        message = await processor.nlg.generate(response, tracker, output_channel.name())
+    except Exception:
+        logger.exception(f"Could not render {response}")
+    said_now = create_bot_utterance(message or {"text": fallback_text})
+    tracker.update(said_now)
+    if not listening:
+        if tracker.active_loop_name:
+            # A fresh start of the interrupted form: its rejection is cleared, so the next
+            # answer is read as one.
+            tracker.update(ActiveLoop(tracker.active_loop_name))
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    try:
+        await output_channel.send_response(tracker.sender_id, said_now.message())
+    except Exception:
+        logger.exception(f"Could not answer '{tracker.sender_id}'")
