@@ -80,3 +80,13 @@ def days_text(days: int) -> str:
 
 def bullet_list(lines: List[str]) -> str:
     return "\n".join(f"- {line}" for line in lines)
+
+
+def said_this_turn(tracker: Tracker, response: str) -> bool:
+    """The response was already sent since the latest user message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
+            return True
+    return False

@@ -117,6 +117,7 @@ def _without_date(dispatcher: CollectingDispatcher, case: Case) -> None:
 def _tell(dispatcher: CollectingDispatcher, case: Case, report: DeadlineReport) -> None:
     day = report.effective_last_day
     values = dict(
+        notice_label=case.notice.label if case.notice else "notice",
         notice_date_text=f"{case.notice_date:%A}, {long_date(case.notice_date)}",
         weekday=f"{day:%A}",
         last_day=long_date(day),

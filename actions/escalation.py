@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import case_from, channel_of
+from actions.common import case_from, channel_of, said_this_turn
 from bot.handoff.client import HandoffClient
 from bot.settings import firm_phone
 
@@ -82,10 +82,10 @@ async def update_case(dispatcher: CollectingDispatcher, tracker: Tracker) -> Non
     result = await handoff_client().submit_async(_payload(tracker))
     if result.rejected:
         logger.error("case update for conversation %s rejected: %s", tracker.sender_id, result.error)
-    elif result.delivered:
-        dispatcher.utter_message(response="utter_handoff_updated")
-    else:
+        return
+    if not result.delivered:
         logger.warning("case update for conversation %s queued in the outbox", tracker.sender_id)
+    if not said_this_turn(tracker, "utter_handoff_updated"):
         dispatcher.utter_message(response="utter_handoff_updated")
 
 

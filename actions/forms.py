@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -35,6 +35,7 @@ from rasa_sdk.types import DomainDict
 from actions.acknowledge import acknowledge, levy_made, levy_threatened
 from actions.common import case_from, latest_intent, latest_text, long_date, nothing_answered_yet, reading_of
 from actions.deadline import deadline_is_new, tell_deadline
+from actions.escalation import update_case
 from bot import answers, clock
 from bot.answers import SKIPPED
 from bot.deadlines import EARLIEST_NOTICE_DATE
@@ -50,12 +51,20 @@ SKIP_INTENTS = ("skip", "dont_know")
 # After this many failed answers to one question, offer "skip" or a person.
 OFFER_SKIP_AFTER = 2
 NOTICE_FACTS = ("notice_code", "notice_date", "received_date", "reply_by_date")
+# The intents whose notice facts the domain maps wherever the conversation is (domain.yml).
+CORRECTING_INTENTS = frozenset({"report_notice", "report_levy", "inform", "ask_deadline", "request_human"})
+_REFERS_BACK = re.compile(r"\b(one|it|that|this)\b", re.I)
 _PLAIN_NUMBER = re.compile(r"^\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*$")
 DATE_PROBLEM_RESPONSES = {
     "future": "utter_date_in_future",
     "too_old": "utter_date_too_old",
     "impossible": "utter_date_impossible",
 }
+# A thank-you, a greeting or a goodbye answers only a question whose answer is its own words
+# or an entity: "ok thanks" is no yes, "Dave" (read as a goodbye) is a name.
+SOCIAL_INTENTS = frozenset({"thank", "greet", "goodbye", "bot_challenge"})
+WORDS_ANY_INTENT = frozenset({"notice_code", "notice_date", "balance", "contact_phone", "contact_email",
+                              "best_time", "contact_name"})
 MAX_NAME_LENGTH = 60
 MAX_TIME_LENGTH = 120
 
@@ -115,6 +124,9 @@ def _needs_read_back(entity: Dict[str, Any]) -> bool:
 
 # --- the notice and its date (read by the notice form, and anywhere a correction gives them) --
 def read_notice_code(value: Any, tracker: Tracker) -> Answer:
+    if latest_intent(tracker) in ("faq", "ask_deadline") and looks_like_a_question(latest_text(tracker)):
+        # "what's the difference between LT11 and 1058?" names codes it asks about.
+        return Answer(problem="utter_invalid_notice_code", is_question=True)
     match = lookup(str(value or ""))
     if not match.known and match.code is None:
         if wants_to_skip(tracker):
@@ -182,6 +194,9 @@ class IntakeValidation(FormValidationAction, ABC):
     # The notice facts this form reads as its own questions (the notice form); any other form
     # takes them as corrections.
     owns_notice_facts = False
+    # Intents that never answer a question, except these questions ("call me" answers "by
+    # phone or by email?").
+    answers_despite: Dict[str, Sequence[str]] = {}
 
     @abstractmethod
     def name(self) -> Text:
@@ -195,8 +210,13 @@ class IntakeValidation(FormValidationAction, ABC):
         question: used whatever the classifier called it. What reads as a question is not."""
         reader = self.reader(slot)
         text = latest_text(tracker)
-        if reader is None or not text.strip() or latest_intent(tracker) in digressions.load().never_answers:
+        intent = latest_intent(tracker)
+        if reader is None or not text.strip():
             return None
+        if intent in digressions.load().never_answers and intent not in self.answers_despite.get(slot, ()):
+            return None
+        if intent in SOCIAL_INTENTS and slot not in WORDS_ANY_INTENT:
+            return None  # "ok thanks" is no yes
         found = reader(text, tracker)
         return found if found.answered and not found.is_question else None
 
@@ -275,6 +295,10 @@ class IntakeValidation(FormValidationAction, ABC):
             speech.utter_message(response=problem.problem, **problem.problem_values)
             if failures.get(requested, 0) >= OFFER_SKIP_AFTER:
                 speech.utter_message(response="utter_ask_skip_or_person")
+        if told and tracker.get_slot("case_id") and previous_slot_value(tracker, "deadline_told"):
+            # A correction after the case went to the advisors: the case gets the new facts now.
+            tracker.slots.update(values)
+            await update_case(speech, tracker)
         dispatcher.messages.extend(speech.messages)
 
         events = [SlotSet(slot, value) for slot, value in values.items()]
@@ -324,6 +348,13 @@ class IntakeValidation(FormValidationAction, ABC):
                 if found.problem and found.problem != "utter_invalid_notice_date":
                     messages.append({"response": found.problem})
                     corrected = True
+        elif latest_intent(tracker) in CORRECTING_INTENTS:
+            # "sorry, it's actually dated december 20": a date typed that cannot be the notice's.
+            problem = next((e["value"] for e in tracker.latest_message.get("entities", [])
+                            if e.get("entity") == "date_problem"), None)
+            if problem in DATE_PROBLEM_RESPONSES:
+                messages.append({"response": DATE_PROBLEM_RESPONSES[problem]})
+                corrected = True
         return corrected
 
     def _corrected_previous_answer(self, tracker: Tracker, required: List[str], requested: str,
@@ -361,6 +392,14 @@ class ValidateNoticeForm(IntakeValidation):
     def name(self) -> Text:
         return "validate_notice_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        asked_about = tracker.get_slot("notice_asked_about")
+        if asked_about and not tracker.get_slot("notice_code") and _REFERS_BACK.search(latest_text(tracker)):
+            # "what does an LT11 mean?" ... "I have one dated Nov 13": that one.
+            tracker.slots["notice_code"] = asked_about
+            tracker.events.append({"event": "slot", "name": "notice_code", "value": asked_about})
+        return await super().run(dispatcher, tracker, domain)
+
     async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
         # A relative date ("yesterday") is read back to the taxpayer before it is used.
         if tracker.get_slot("notice_date_relative"):
@@ -380,7 +419,8 @@ class ValidateNoticeForm(IntakeValidation):
             return Answer(True, more={"notice_date_relative": False})
         # A new date in the answer ("no, it's the 12th") replaces the one read back.
         corrected = read_notice_date(str(value or ""), tracker, read_back=False)
-        if corrected.answered and corrected.value != tracker.get_slot("notice_date"):
+        read_back = previous_slot_value(tracker, "notice_date") or tracker.get_slot("notice_date")
+        if corrected.answered and corrected.value != read_back:
             return Answer(True, more={**corrected.more, "notice_date": corrected.value, "notice_date_relative": False})
         if intent == "deny" or said is False:
             return Answer(None, more={"notice_date": None, "notice_date_relative": None},
@@ -523,6 +563,8 @@ class ActionAskWantsAdvisor(Action):
 
 
 class ValidateContactForm(IntakeValidation):
+    answers_despite = {"contact_method": ("request_human",)}
+
     def name(self) -> Text:
         return "validate_contact_form"
 
@@ -560,9 +602,11 @@ class ValidateContactForm(IntakeValidation):
             return Answer("any time")
         phone = answers.phone_number(text)
         if phone and not answers.says_a_time(re.sub(r"[\d().+\-\s]{7,}", " ", text)):
-            # A number is not a time; keep it if we have none, then ask for the time again.
-            more = {} if tracker.get_slot("contact_phone") else {"contact_phone": phone}
-            return Answer(more=more, problem="utter_invalid_best_time_phone")
+            # A number is not a time: it is the number to call (a new one is noted), and the
+            # time is asked again.
+            if phone != tracker.get_slot("contact_phone"):
+                return Answer(more={"contact_phone": phone}, problem="utter_phone_noted", counts_as_failure=False)
+            return Answer(problem="utter_invalid_best_time_phone")
         if self._free_text_question(text, tracker):
             return Answer(is_question=True, problem="utter_ask_best_time")
         return Answer(text[:MAX_TIME_LENGTH])

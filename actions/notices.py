@@ -1,6 +1,7 @@
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import bullet_list, disclaimer_once
@@ -32,6 +33,7 @@ def explain_notice(dispatcher: CollectingDispatcher, tracker: Tracker, brief: bo
         dispatcher.utter_message(response="utter_notice_unknown_code", code=match.code, known_codes=known_codes())
         return []
     notice = match.notice
+    events = [SlotSet("notice_asked_about", notice.code)]
     dispatcher.utter_message(
         response="utter_notice_explained",
         intro=f"About the {notice.label}: ",
@@ -41,9 +43,9 @@ def explain_notice(dispatcher: CollectingDispatcher, tracker: Tracker, brief: bo
         what_next=notice.what_next,
     )
     if brief:
-        return []
+        return events
     dispatcher.utter_message(response="utter_notice_steps", steps=bullet_list(list(notice.next_steps)))
-    events = disclaimer_once(dispatcher, tracker)
+    events += disclaimer_once(dispatcher, tracker)
     if notice.has_cdp_right and not tracker.get_slot("notice_date") and tracker.active_loop_name is None:
         dispatcher.utter_message(response="utter_offer_deadline")
     return events

@@ -41,7 +41,7 @@ def yes_no(text: str) -> Optional[bool]:
 
 # Payment plan status (facts 5.1, 5.3): the status drives the levy bar of IRC 6331(k).
 _PLAN_DEFAULTED = re.compile(
-    r"default|missed|miss(ed)? (a |some |my )?payment|behind|fell behind|stopped pay|couldn'?t pay|"
+    r"default|mis+e?d|mis+ing payments?|miss(ed)? (a |some |my )?payment|behind|fell behind|late on|stopped pay|couldn'?t pay|"
     r"can'?t pay|terminat|cancel+ed|ended|cp ?523|bounced|returned payment|lapsed|revoked",
     re.I,
 )

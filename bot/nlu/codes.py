@@ -2,6 +2,7 @@
 where each sits in the text. Code recognition lives in bot/notices.py, in one place."""
 from __future__ import annotations
 
+import re
 from typing import List, Tuple
 
 from bot.notices import NoticeMatch, find_codes
@@ -13,3 +14,13 @@ def find(text: str) -> List[NoticeMatch]:
 
 def spans(matches: List[NoticeMatch]) -> List[Tuple[int, int]]:
     return [(match.start, match.end) for match in matches]
+
+
+# "it's a letter 1058, not an lt11": the code after a "not" is the one they don't hold.
+_DENIED_BEFORE = re.compile(r"\b(not|isn'?t|no|never|wasn'?t)\s+(an?\s+|the\s+)?$", re.IGNORECASE)
+
+
+def without_denied(text: str, matches: List[NoticeMatch]) -> List[NoticeMatch]:
+    """Drops a code the text denies, when another code is left to read."""
+    kept = [m for m in matches if not _DENIED_BEFORE.search(text[max(0, m.start - 12):m.start])]
+    return kept if kept and len(kept) < len(matches) else matches

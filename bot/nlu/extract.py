@@ -281,7 +281,7 @@ class Extractor:
     def extract(self, text: str, today: dt.date) -> List[Dict[str, Any]]:
         text = _SURROGATES.sub("\ufffd", text[: settings.MAX_CHARS])
         found: List[Dict[str, Any]] = []
-        notice_matches = codes.find(text)
+        notice_matches = codes.without_denied(text, codes.find(text))
         for match in notice_matches:
             found.append(_entity(NOTICE_CODE, match.code, match.start, match.end, info={"known": match.known}))
         taken = Claims(len(text))

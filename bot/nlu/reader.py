@@ -59,6 +59,7 @@ class IntakeMessageReader(GraphComponent):
                 found = reading.read(
                     text, intent[INTENT_NAME_KEY], message.get(ENTITIES) or [],
                     message.get(PARTS) or [], _faq_answer(message),
+                    confidence=float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
                 )
             except Exception:  # a reading bug must cost the extras, never the message
                 logger.exception("IntakeMessageReader failed on a message of %d characters", len(text))
@@ -66,7 +67,7 @@ class IntakeMessageReader(GraphComponent):
             if found.intent != intent[INTENT_NAME_KEY]:
                 # The dialogue acts on the reading; the confidence stays the classifier's.
                 message.set(INTENT, {INTENT_NAME_KEY: found.intent,
-                                     PREDICTED_CONFIDENCE_KEY: max(float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0), 0.5)},
+                                     PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)},
                             add_to_output=True)
             message.set(INTAKE, found.as_dict(), add_to_output=True)
         return messages

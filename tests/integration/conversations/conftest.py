@@ -1,0 +1,17 @@
+import collections
+
+import pytest
+
+_POLICIES = collections.Counter()
+
+
+@pytest.fixture(scope="session")
+def policy_counts():
+    return _POLICIES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _POLICIES:
+        terminalreporter.write_sep("-", "who predicted the actions of the conversation scripts (REST)")
+        for policy, count in _POLICIES.most_common():
+            terminalreporter.write_line(f"{count:6d}  {policy}")
