@@ -170,7 +170,9 @@ class ActionCalculateDeadline(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         case = case_from(tracker)
         events: List[Dict[Text, Any]] = []
-        needs_date = case.notice_date is None and case.computes_cdp_deadline and tracker.get_slot("notice_date") is None
+        unconfirmed = tracker.get_slot("notice_date_relative") and tracker.get_slot("date_confirmed") is not True
+        needs_date = case.computes_cdp_deadline and (unconfirmed or (
+            case.notice_date is None and tracker.get_slot("notice_date") is None))
         if needs_date and case.latest_possible_deadline() is None:
             dispatcher.utter_message(response="utter_deadline_needs_date")
             if nothing_answered_yet(tracker):

@@ -53,6 +53,26 @@ OFFER_SKIP_AFTER = 2
 NOTICE_FACTS = ("notice_code", "notice_date", "received_date", "reply_by_date")
 # The intents whose notice facts the domain maps wherever the conversation is (domain.yml).
 CORRECTING_INTENTS = frozenset({"report_notice", "report_levy", "inform", "ask_deadline", "request_human"})
+# Words that greet or thank, never a name ("hi" at "what name should the advisor ask for?").
+_SOCIAL_WORDS = re.compile(
+    r"^\s*(hi|hello|hey|hiya|yo|thanks?|thank you|thx|ty|ok|okay|bye|goodbye|yes|no|yeah|nope|sure)\b", re.I
+)
+# Words no name is made of: a message the classifier heard as a digression is a name only
+# without them ("Dave" read as a goodbye is a name; "whens my deadline" is not).
+_NOT_NAME_WORDS = frozenset({
+    "my", "the", "a", "an", "is", "are", "do", "does", "did", "what", "whats", "when", "whens", "how", "why",
+    "where", "who", "can", "will", "i", "im", "i'm", "you", "me", "it", "its", "it's", "this", "that", "your",
+    "deadline", "notice", "irs", "help", "please", "so", "scared", "worried", "not", "no", "yes", "to", "of",
+})
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'.-]*$")
+
+
+def _looks_like_a_name(text: str) -> bool:
+    words = text.replace(",", " ").split()
+    return (0 < len(words) <= 4 and not _SOCIAL_WORDS.match(text)
+            and all(_NAME_WORD.match(w) and w.lower() not in _NOT_NAME_WORDS for w in words))
+
+
 _REFERS_BACK = re.compile(r"\b(one|it|that|this)\b", re.I)
 _PLAIN_NUMBER = re.compile(r"^\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*$")
 DATE_PROBLEM_RESPONSES = {
@@ -217,6 +237,8 @@ class IntakeValidation(FormValidationAction, ABC):
             return None
         if intent in SOCIAL_INTENTS and slot not in WORDS_ANY_INTENT:
             return None  # "ok thanks" is no yes
+        if reading_of(tracker).get("language", "en") != "en":
+            return None  # "no hablo ingles" is no name
         found = reader(text, tracker)
         return found if found.answered and not found.is_question else None
 
@@ -600,6 +622,8 @@ class ValidateContactForm(IntakeValidation):
         text = str(value or "").strip()
         if wants_to_skip(tracker) or not text:
             return Answer("any time")
+        if self._digression_words(text, tracker) and not answers.says_a_time(text):
+            return Answer(is_question=True, problem="utter_ask_best_time")  # "thanks", "im so scared"
         phone = answers.phone_number(text)
         if phone and not answers.says_a_time(re.sub(r"[\d().+\-\s]{7,}", " ", text)):
             # A number is not a time: it is the number to call (a new one is noted), and the
@@ -613,11 +637,18 @@ class ValidateContactForm(IntakeValidation):
 
     def read_contact_name(self, value: Any, tracker: Tracker) -> Answer:
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
-        if self._free_text_question(str(value or ""), tracker):
+        if self._free_text_question(str(value or ""), tracker) or (
+            self._digression_words(str(value or ""), tracker) and not _looks_like_a_name(text)
+        ):
             return Answer(is_question=True, problem="utter_ask_contact_name")
         if wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):
             return Answer(SKIPPED)
         return Answer(text[:MAX_NAME_LENGTH].strip(" .!"))
+
+    @staticmethod
+    def _digression_words(text: str, tracker: Tracker) -> bool:
+        """The words are the message itself and the classifier heard a digression in them."""
+        return text.strip() == latest_text(tracker).strip() and digressions.load().is_digression(latest_intent(tracker))
 
     @staticmethod
     def _free_text_question(text: str, tracker: Tracker) -> bool:

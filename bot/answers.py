@@ -116,8 +116,8 @@ _BUSINESS = re.compile(
     re.I,
 )
 _INDIVIDUAL = re.compile(
-    r"personal|personally|individual|myself|\bme\b|\bmine\b|my own|my taxes|1040|just me|"
-    r"me and my (wife|husband|spouse)|joint|household",
+    r"personal|personally|individual|myself|^\s*(me|mine)\s*[.!]*\s*$|\bit'?s (me|mine)\b|my own|my taxes|1040|"
+    r"just me|me personally|for me\b|me and my (wife|husband|spouse)|joint|household",
     re.I,
 )
 

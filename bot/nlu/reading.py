@@ -60,7 +60,7 @@ _CORRECTION = re.compile(
 # Function words that only Spanish has (a sample large enough to tell a sentence).
 _SPANISH = frozenset({
     "que", "qué", "de", "la", "el", "los", "las", "una", "por", "para", "con", "mi", "tengo",
-    "hablan", "habla", "español", "espanol", "necesito", "ayuda", "carta", "llegó", "llego",
+    "hablan", "habla", "hablo", "hablar", "ingles", "inglés", "entiendo", "español", "espanol", "necesito", "ayuda", "carta", "llegó", "llego",
     "embargar", "embargaron", "embargo", "cuenta", "dinero", "gracias", "hola", "sí", "pero",
     "como", "cómo", "cuando", "cuándo", "puedo", "quiero", "usted", "ustedes", "está", "esta",
     "van", "del", "al", "sueldo", "banco", "impuestos", "aviso", "fecha", "qué", "tiene",
@@ -97,7 +97,8 @@ _ASKED_BY_INTENT = {"ask_about_notice": ASKED_NOTICE, ASK_DEADLINE: ASKED_DEADLI
 
 
 _QUESTION_OPENERS = re.compile(
-    r"^\s*(can|could|will|would|do|does|did|is|are|what|whats|what's|how|when|why|should|where|which|who|"
+    r"^\s*(can|could|will|would|do|does|did|is|are|what|whats|what's|how|hows|when|whens|why|should|where|wheres|"
+    r"which|who|"
     r"am i|is it|is there|are they)\b",
     re.IGNORECASE,
 )
