@@ -307,7 +307,10 @@ class IntakeValidation(FormValidationAction, ABC):
             match = lookup(values["notice_code"])
             speech.utter_message(response="utter_notice_corrected",
                                  label=match.notice.label if match.known else values["notice_code"])
-        if now:
+        # The rest of the message is said by the form that uses it; a message this form leaves
+        # to the rules (nothing read from it) is answered there.
+        used = requested is None or problem is not None or asked_instead or any(v is not None for v in values.values())
+        if now and used:
             case_events += acknowledge(speech, tracker, values, answered_own_intent,
                                        levy_question=requested == "levy_status" and "levy_status" in values,
                                        asked_instead=asked_instead)

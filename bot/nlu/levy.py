@@ -78,7 +78,7 @@ THREAT_CUES = frozenset({
     "will", "wil", "wll", "'ll", "ll", "gonna", "shall", "threaten", "threatens", "threatened",
     "threatening", "threating", "threatning", "threatenin", "intend", "intends", "intending",
     "intent", "could", "might", "would", "can", "may", "unless", "warn", "warned", "warning",
-    "warns", "soon", "planning", "plans", "propose", "proposed", "proposing",
+    "warns", "soon", "planning", "plans", "propose", "proposed", "proposing", "risk",
 })
 # Two-word threats: "going to take", "about to levy", "want to garnish".
 THREAT_PAIRS = frozenset({
@@ -93,7 +93,7 @@ MADE_CUES = frozenset({
     "siezed", "seizing", "emptied", "drained", "grabbed", "cleaned", "withheld", "withholding",
     "already", "started", "hit", "locked", "lost", "kept", "keeping", "keeps", "sweeped",
     "swept", "wiped", "zeroed", "gone", "hold", "held", "offset", "intercepted", "deducted",
-    "deducting",
+    "deducting", "cut", "docked", "reduced",
 })
 # A made-cue after one of these is denied ("nothing has been taken", "they haven't frozen").
 NEGATIONS = frozenset({

@@ -24,21 +24,7 @@
    `inspect.isabstract` per class): about 25 us an event here, so a 40-event session cost a
    millisecond of every turn. The name-to-class table is built once and rebuilt only for a name
    it does not know (an Event subclass imported later); the rest is Rasa's own lookup.
-6. TEDPolicy predicts through a tf.function that Rasa traces once, with a fixed input
-   signature, yet TensorFlow 2.12 matches every call's inputs against its trace cache again:
-   0.5 to 1 ms of each 4 ms prediction here, and a turn makes two to four. After Rasa's
-   first call, its one traced graph is called directly with the same tensors: the same
-   numbers come out (tests/integration/production/test_rasa_hooks.py); inputs that do not
-   fit the signature still take Rasa's path, and its error.
-7. Every prediction runs every policy, then Rasa's ensemble picks the most confident, ties
-   going to the higher priority. When RulePolicy has predicted with confidence 1.0, nothing
-   MemoizationPolicy or TEDPolicy can say changes the pick (proof at the patch), yet TED's
-   4 ms were spent: on the intake's form turns a rule decides every step. Their predictions
-   are now made when the ensemble first reads them, and not at all when a rule has decided:
-   the same action, policy and events come out (tests/integration/production/test_rasa_hooks.py
-   checks every prediction of the test stories both ways). bot/stores/lazy_predictions.py.
-
-8. When a turn reaches Rasa's limit of 10 actions (MAX_NUMBER_OF_PREDICTIONS), Rasa's
+6. When a turn reaches Rasa's limit of 10 actions (MAX_NUMBER_OF_PREDICTIONS), Rasa's
    circuit breaker stops it without an `action_listen`. The limit counts actions back to the
    last `action_listen`, so from then on every message, `/restart` and "talk to a person"
    included, trips it again before any action runs: the conversation is silent for good
@@ -98,9 +84,6 @@ def install() -> None:
     from rasa.core.agent import Agent
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.events import Event
-    from rasa.utils.tensorflow.models import RasaModel
-
-    from bot.stores import lazy_predictions
 
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store(Agent._create_tracker_store))
     Agent.handle_message = _answering_store_errors(Agent.handle_message)
@@ -108,9 +91,7 @@ def install() -> None:
     RemoteAction.run = _bounded_and_reported(RemoteAction.run)
     RemoteAction._validate_action_result = _validated_with_a_checked_schema(RemoteAction._validate_action_result)
     Event.resolve_by_type = staticmethod(_event_classes_looked_up_once(Event.resolve_by_type))
-    RasaModel._rasa_predict = _predicting_through_the_traced_graph(RasaModel._rasa_predict)
     MessageProcessor._run_prediction_loop = _answering_every_turn(MessageProcessor._run_prediction_loop)
-    lazy_predictions.install()
     _installed = True
 
 
@@ -286,43 +267,7 @@ def _event_classes_looked_up_once(original):
     return resolve_by_type
 
 
-# --- 6. a prediction calls the traced graph, without TensorFlow's per-call dispatch ----------------
-def _predicting_through_the_traced_graph(original):
-    import tensorflow as tf
-    from keras.utils import tf_utils
-    from rasa.shared.constants import DIAGNOSTIC_DATA
-
-    def traced(model, step):
-        """The traced graph, and the rank and last dimension its signature fixes per input."""
-        cached = getattr(model, "_intake_traced", None)
-        if cached is None or cached[0] is not step:
-            specs = step.input_signature[0]
-            shapes = [(spec.shape.rank, spec.shape[-1] if spec.shape.rank > 1 else None) for spec in specs]
-            cached = model._intake_traced = (step, step.get_concrete_function(), specs, shapes)
-        return cached[1:]
-
-    @functools.wraps(original)
-    def _rasa_predict(self, batch_in):
-        step = self._tf_predict_step
-        if step is None or self._run_eagerly:
-            return original(self, batch_in)  # Rasa traces the graph on its first call
-        concrete, specs, shapes = traced(self, step)
-        fits = len(batch_in) == len(specs) and all(
-            getattr(value, "ndim", -1) == rank and (last is None or value.shape[-1] == last)
-            for value, (rank, last) in zip(batch_in, shapes)
-        )
-        if not fits:
-            return original(self, batch_in)
-        tensors = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(batch_in, specs)]
-        outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(tensors, concrete.captured_inputs))
-        if DIAGNOSTIC_DATA in outputs:
-            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
-        return outputs
-
-    return _rasa_predict
-
-
-# --- 8. every turn ends answered and listening ---------------------------------------------------
+# --- 6. every turn ends answered and listening ---------------------------------------------------
 LOST_THREAD = "utter_lost_thread"
 LOST_THREAD_TEXT = "Sorry, I lost my thread there. Could you tell me again, in a few words, what you need?"
 NO_REPLY = "utter_default"

@@ -1,4 +1,6 @@
 """The other custom actions: greeting, notices, risk, fallback, advisor consent."""
+import json
+
 from actions.escalation import ActionAcceptAdvisor, ActionAdvisorDeclined, contact_of
 from actions.fallback import ActionDefaultFallback, fallback_streak
 from actions.greeting import ActionGreet
@@ -11,10 +13,17 @@ async def test_greeting_names_the_firm_and_shows_the_disclaimer_once(domain, mon
     monkeypatch.setenv("FIRM_NAME", "Acme Tax Relief")
     messages, events = await run_action(ActionGreet(), make_tracker(intent="greet"), domain)
     assert messages[0]["response"] == "utter_greet" and messages[0]["firm_name"] == "Acme Tax Relief"
-    assert responses(messages)[1] == "utter_disclaimer"
+    # The disclaimer comes before the question, which ends the turn.
+    assert responses(messages) == ["utter_greet", "utter_disclaimer", "utter_greet_question"]
     assert slot_events(events) == {"disclaimer_shown": True}
     messages, events = await run_action(ActionGreet(), make_tracker({"disclaimer_shown": True}), domain)
-    assert responses(messages) == ["utter_greet"] and events == []
+    assert responses(messages) == ["utter_greet", "utter_greet_question"] and events == []
+
+
+async def test_a_greeting_inside_a_form_leaves_the_question_to_the_form(domain):
+    tracker = make_tracker({"disclaimer_shown": True}, intent="greet", active_loop="notice_form", requested_slot="notice_date")
+    messages, _ = await run_action(ActionGreet(), tracker, domain)
+    assert responses(messages) == ["utter_greet_again"]
 
 
 def code_entity(value):
@@ -63,35 +72,51 @@ INTAKE = dict(notice_code="LT11", notice_date="2026-11-10", levy_status="none", 
 
 async def test_medium_risk_gets_steps_and_no_offer(domain):
     messages, events = await run_action(ActionAssessRisk(), make_tracker(INTAKE), domain)
-    assert responses(messages)[:3] == ["utter_risk_medium", "utter_next_steps", "utter_anything_else"]
+    assert responses(messages) == ["utter_risk_medium", "utter_next_steps", "utter_disclaimer", "utter_anything_else"]
     assert "final notice (LT11)" in messages[0]["reasons"]
     assert "postmarked by Thursday, December 10" in messages[1]["steps"]
     slots = slot_events(events)
     assert slots["risk_level"] == "medium" and slots["advisor_offered"] is False
 
 
-async def test_bank_levy_is_urgent_and_offers_an_advisor(domain):
-    tracker = make_tracker(dict(INTAKE, levy_status="bank"))
+async def test_bank_levy_is_urgent_and_the_offer_is_left_to_its_form(domain):
+    tracker = make_tracker(dict(INTAKE, levy_status="bank", disclaimer_shown=True))
     messages, events = await run_action(ActionAssessRisk(), tracker, domain)
     assert messages[0]["response"] == "utter_risk_urgent"
     assert messages[0]["reasons"].index("bank levy") < messages[0]["reasons"].index("final notice")
-    assert "utter_offer_advisor" in responses(messages)
+    # The advisor offer form asks (its question ends the turn); a fresh answer is wanted.
+    assert responses(messages) == ["utter_risk_urgent", "utter_next_steps"]
     slots = slot_events(events)
-    assert slots["advisor_offered"] is True and slots["escalation_reason"] == "risk"
+    assert slots["advisor_offered"] is True and slots["escalation_reason"] == "risk" and slots["wants_advisor"] is None
 
 
-async def test_no_offer_when_a_case_exists_already(domain):
-    tracker = make_tracker(dict(INTAKE, levy_status="bank", case_id="42"))
-    messages, events = await run_action(ActionAssessRisk(), tracker, domain)
-    assert "utter_offer_advisor" not in responses(messages)
+async def test_with_a_case_already_the_case_gets_the_new_facts_instead_of_an_offer(domain, tmp_path, monkeypatch):
+    from actions.escalation import handoff_client
+    from bot.handoff.outbox import Outbox
+
+    # The queue is unreachable, so the real client keeps the update in its durable outbox.
+    monkeypatch.setenv("STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("HANDOFF_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("HANDOFF_OUTBOX_INTERVAL", "3600")
+    handoff_client.cache_clear()
+    try:
+        tracker = make_tracker(dict(INTAKE, levy_status="bank", case_id="42", handoff_consent=True, contact_method="email",
+                                    contact_email="kim@example.com", best_time="any time"))
+        messages, events = await run_action(ActionAssessRisk(), tracker, domain)
+    finally:
+        handoff_client.cache_clear()
+    assert "utter_handoff_updated" in responses(messages) and "utter_anything_else" in responses(messages)
     assert slot_events(events)["advisor_offered"] is False
+    [kept] = Outbox(tmp_path / "handoff-outbox").pending()
+    case = json.loads(kept.read_text())["case"]
+    assert case["facts"]["levy_served"] == ["bank"] and case["risk"]["level"] == "urgent"
 
 
 async def test_unchanged_facts_are_not_assessed_twice(domain):
     _, events = await run_action(ActionAssessRisk(), make_tracker(INTAKE), domain)
     fingerprint = slot_events(events)["assessed_facts"]
     messages, events = await run_action(ActionAssessRisk(), make_tracker(dict(INTAKE, assessed_facts=fingerprint)), domain)
-    assert messages == [] and events == []
+    assert responses(messages) == ["utter_anything_else"] and slot_events(events) == {"advisor_offered": False}
 
 
 async def test_low_risk(domain):
@@ -114,13 +139,26 @@ def test_fallback_streak_counts_consecutive_misunderstandings():
     assert fallback_streak(broken) == 1
 
 
+def followups(events):
+    return [e["name"] for e in events if e.get("event") == "followup"]
+
+
 async def test_first_fallback_explains_second_offers_an_advisor(domain):
     messages, events = await run_action(ActionDefaultFallback(), make_tracker(intent="nlu_fallback"), domain)
     assert responses(messages) == ["utter_default"] and slot_events(events)["advisor_offered"] is False
+    assert followups(events) == ["action_listen"]  # never predicted again in the same turn
     history = [user("nlu_fallback"), action("action_default_fallback")]
     messages, events = await run_action(ActionDefaultFallback(), make_tracker(intent="nlu_fallback", events=history), domain)
-    assert responses(messages) == ["utter_offer_advisor_after_confusion"]
-    assert slot_events(events) == {"advisor_offered": True, "escalation_reason": "fallback"}
+    assert messages == []  # the advisor offer form asks, in the words for a misunderstanding
+    assert slot_events(events) == {"advisor_offered": True, "escalation_reason": "fallback", "wants_advisor": None}
+    assert followups(events) == ["advisor_offer_form"]
+
+
+async def test_a_fallback_inside_a_form_hands_back_to_the_form(domain):
+    tracker = make_tracker(intent="affirm", active_loop="situation_form", requested_slot="balance")
+    messages, events = await run_action(ActionDefaultFallback(), tracker, domain)
+    assert responses(messages) == ["utter_default"]
+    assert followups(events) == ["situation_form"]  # which asks its question again
 
 
 async def test_accepting_an_advisor_records_consent_and_reason(domain):

@@ -13,16 +13,19 @@ async def calculate(domain, **slots):
 
 
 async def test_open_deadline_with_holiday_roll(domain):
-    messages, events = await calculate(domain, notice_code="LT11", notice_date="2026-11-25")
+    messages, events = await run_action(
+        ActionCalculateDeadline(), make_tracker({"notice_code": "LT11", "notice_date": "2026-11-25"}, channel="socketio"), domain)
     first = messages[0]
     assert first["response"] == "utter_deadline_open"
     assert first["weekday"] == "Monday" and first["last_day"] == "December 28, 2026"
     assert first["days_left"] == 31
-    assert first["notice_date_text"] == "Wednesday, November 25, 2026"
-    assert "Christmas Day" in first["roll_note"]
+    assert first["notice_date_text"] == "Wednesday, November 25, 2026" and first["notice_label"] == "LT11"
+    assert first["days_text"] == "31 days from today"
+    assert "Christmas Day, a legal holiday in the District of Columbia" in first["roll_note"]
     card = next(m["custom"] for m in messages if m.get("custom"))
     assert card == {
         "type": "deadline_card", "title": "Last day to request a CDP hearing", "notice": "LT11",
+        "notice_date": "2026-11-25", "counted_on": "2026-11-27",
         "last_day": "2026-12-28", "weekday": "Monday", "days_left": 31, "status": "open",
         "equivalent_hearing_last_day": "2027-11-26",
     }
@@ -49,6 +52,29 @@ async def test_disclaimer_only_once(domain):
 async def test_status_responses(domain, notice_date, response):
     messages, _ = await calculate(domain, notice_code="L1058", notice_date=notice_date)
     assert messages[0]["response"] == response
+
+
+@pytest.mark.parametrize(
+    "today, notice_date, response, days_text",
+    [
+        ("2026-11-26", "2026-10-28", "utter_deadline_imminent", "tomorrow"),  # last day Fri Nov 27
+        ("2026-11-25", "2026-10-28", "utter_deadline_imminent", "2 days from today"),
+        ("2026-11-24", "2026-10-28", "utter_deadline_near", "3 days from today"),
+        ("2026-11-27", "2025-12-01", "utter_deadline_passed_equivalent_closing", "4 days from today"),
+    ],
+)
+async def test_the_last_days_say_what_to_do(domain, monkeypatch, today, notice_date, response, days_text):
+    monkeypatch.setenv("INTAKE_TODAY", today)
+    messages, _ = await calculate(domain, notice_code="LT11", notice_date=notice_date)
+    assert messages[0]["response"] == response
+    key = "equivalent_days_text" if "equivalent" in response else "days_text"
+    assert messages[0][key] == days_text
+
+
+async def test_a_passed_deadline_of_an_unknown_notice_asks_to_check_the_code(domain):
+    messages, _ = await calculate(domain, notice_code="unknown", notice_date="2026-09-01")
+    assert responses(messages)[:2] == ["utter_deadline_passed_equivalent_open", "utter_deadline_check_code"]
+    assert messages[0]["notice_label"] == "notice"
 
 
 async def test_passed_names_the_equivalent_hearing_day(domain):
@@ -119,4 +145,13 @@ def test_roll_note_is_empty_without_a_roll():
     report = cdp_report(dt.date(2026, 11, 10), dt.date(2026, 11, 27))
     assert roll_note(report) == ""
     rolled = cdp_report(dt.date(2026, 10, 30), dt.date(2026, 11, 27))  # day 30: Sunday Nov 29
-    assert "a Sunday" in roll_note(rolled)
+    assert "falls on Sunday, November 29, a weekend" in roll_note(rolled)
+
+
+@pytest.mark.parametrize("channel", ["rest", "sms"])
+async def test_no_card_where_it_would_be_a_blank_message(domain, channel):
+    """The card is the widget's; REST and SMS would show an empty message."""
+    tracker = make_tracker({"notice_code": "LT11", "notice_date": "2026-11-25"}, channel=channel)
+    messages, _ = await run_action(ActionCalculateDeadline(), tracker, domain)
+    assert messages and not any(m.get("custom") for m in messages)
+    assert all(m.get("response") or m.get("text") for m in messages)

@@ -1,105 +1,189 @@
-"""Form validators: what each answer sets, and the specific re-ask when it can't be used."""
+"""Form validators, in rasa-sdk's tests/test_forms.py style: a tracker as Rasa hands it to the
+validator, the real domain, and the exact slots that come back.
+
+Rasa calls a validator in two ways (rasa/core/actions/forms.py), and both are tested:
+- after `action_listen`: the message just received, with the slot candidates the domain's
+  mappings took from it appended after the form's own entry (`answer(...)`);
+- when the form resumes after a rule answered a digression: no candidates (`resumed(...)`).
+"""
 import datetime as dt
+from typing import Any, Dict, List, Optional
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import (
     ActionAskDateConfirmed,
+    ActionAskWantsAdvisor,
+    ValidateAdvisorOfferForm,
     ValidateContactForm,
     ValidateNoticeForm,
     ValidateSituationForm,
 )
 from bot.nlu import extract_entities
+from bot.nlu.reading import read
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
 
 TODAY = dt.date(2026, 11, 27)
+FORMS = {
+    "notice_form": ValidateNoticeForm, "situation_form": ValidateSituationForm,
+    "advisor_offer_form": ValidateAdvisorOfferForm, "contact_form": ValidateContactForm,
+}
 
 
-def answer(text, intent="inform", slots=None, form="notice_form", requested=None, events=None):
-    """A tracker whose latest message is `text` (with the entities our extractor finds), as
-    the form leaves it: the requested slot's candidate value appended after the message."""
-    slots = dict(slots or {})
-    extracted = {requested: slots[requested]} if requested in slots else {}
-    return make_tracker(
-        slots, text=text, intent=intent, entities=extract_entities(text, TODAY),
-        active_loop=form, requested_slot=requested, events=events, extracted=extracted,
-    )
+def parse(text: str, intent: str) -> Dict[str, Any]:
+    """The latest message as our NLU leaves it: entities and the reading (bot/nlu/reader.py)."""
+    entities = extract_entities(text, TODAY)
+    reading = read(text, intent, entities)
+    return {"text": text, "intent": {"name": reading.intent, "confidence": 1.0}, "entities": entities,
+            "intake": reading.as_dict()}
 
 
-async def validate(validator, tracker, domain):
+def form_tracker(form: str, requested: Optional[str], text: str, intent: str, slots: Dict[str, Any],
+                 candidates: Dict[str, Any], after: List[Dict[str, Any]], before: List[Dict[str, Any]]) -> Tracker:
+    """The temporary tracker Rasa builds for a validator: the conversation, then
+    SlotSet(requested_slot), ActionExecuted(form), then the slot candidates."""
+    message = parse(text, intent)
+    slots = {**slots, **candidates, "requested_slot": requested}
+    events = list(before) + [{"event": "user", "text": text, "parse_data": message, "input_channel": "rest"},
+                             {"event": "action", "name": "action_extract_slots"}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in candidates.items()]
+    events += after
+    events += [{"event": "slot", "name": "requested_slot", "value": requested}, {"event": "action", "name": form}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in candidates.items()]
+    return Tracker("test-user", slots, message, events, False, None, {"name": form}, form)
+
+
+def answer(text, requested, form="notice_form", intent="inform", slots=None, candidates=None, before=()):
+    """Call 1: right after the taxpayer's message. By default the requested slot's candidate is
+    the message itself (a from_text mapping)."""
+    candidates = {requested: text} if candidates is None else candidates
+    return form_tracker(form, requested, text, intent, dict(slots or {}), candidates, [], list(before))
+
+
+def resumed(text, requested, form="notice_form", intent="faq", slots=None, answered_by="utter_faq"):
+    """Call 2: the form resumes after a rule answered the message."""
+    after = [{"event": "action", "name": answered_by}, {"event": "bot", "text": "the answer"}]
+    return form_tracker(form, requested, text, intent, dict(slots or {}), {}, after, [])
+
+
+async def validate(tracker: Tracker, domain):
+    validator = FORMS[tracker.active_loop["name"]]()
     dispatcher = CollectingDispatcher()
     events = await validator.run(dispatcher, tracker, domain)
     return dispatcher.messages, events
 
 
-# --- notice form ---------------------------------------------------------------------------
+def values(events) -> Dict[str, Any]:
+    return {k: v for k, v in slot_events(events).items() if k != "requested_slot"}
+
+
+def rejected(events):
+    return [e for e in events if e.get("event") == "action_execution_rejected"]
+
+
+# --- both of Rasa's calls, for every form -------------------------------------------------------
+@pytest.mark.parametrize("form, requested, text, slot_value", [
+    ("notice_form", "notice_code", "lt 11", ("notice_code", "LT11")),
+    ("situation_form", "levy_status", "No, nothing yet", ("levy_status", "none")),
+    ("advisor_offer_form", "wants_advisor", "yes please", ("wants_advisor", True)),
+    ("contact_form", "contact_method", "email", ("contact_method", "email")),
+])
+async def test_call_after_action_listen_takes_the_answer(domain, form, requested, text, slot_value):
+    messages, events = await validate(answer(text, requested, form=form), domain)
+    assert values(events)[slot_value[0]] == slot_value[1]
+    assert not rejected(events)
+
+
+@pytest.mark.parametrize("form, requested, text, intent", [
+    ("notice_form", "notice_code", "are you a robot?", "bot_challenge"),
+    ("notice_form", "notice_date", "what is an LT11 notice?", "ask_about_notice"),
+    ("situation_form", "payment_plan", "whats the difference between a lien and a levy", "faq"),
+    ("advisor_offer_form", "wants_advisor", "how much does it cost?", "faq"),
+    ("contact_form", "best_time", "is this a bot?", "bot_challenge"),
+])
+async def test_call_on_resuming_judges_nothing(domain, form, requested, text, intent):
+    """After a rule answered the question the form asks again: the validator must neither
+    reject (Rasa would then not ask) nor read the question as the answer, nor speak."""
+    messages, events = await validate(resumed(text, requested, form=form, intent=intent), domain)
+    assert messages == []
+    assert not rejected(events)
+    assert values(events) == {}
+
+
+@pytest.mark.parametrize("form, requested, text, intent", [
+    ("notice_form", "notice_code", "are you a robot?", "bot_challenge"),
+    ("situation_form", "levy_status", "what can they take? my car?", "faq"),
+    ("situation_form", "hardship", "thanks", "thank"),
+    ("contact_form", "contact_name", "whats my deadline", "ask_deadline"),
+])
+async def test_a_digression_the_mappings_left_out_is_not_answered_here(domain, form, requested, text, intent):
+    """Call 1 with no candidate (the domain's not_intent lists kept the question out): nothing
+    is filled, so Rasa rejects the form and the digression's rule answers."""
+    messages, events = await validate(answer(text, requested, form=form, intent=intent, candidates={}), domain)
+    assert values(events) == {} and messages == []
+
+
+# --- notice form ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text, code",
-    [("lt 11", "LT11"), ("its a letter 1058", "L1058"), ("1058", "L1058"), ("CP504B", "CP504"), ("it says LT11 in the corner", "LT11")],
+    [("lt 11", "LT11"), ("its a letter 1058", "L1058"), ("1058", "L1058"), ("CP504B", "CP504"),
+     ("it says LT11 in the corner", "LT11"), ("letter 11", "L11")],
 )
 async def test_notice_code_answers(domain, text, code):
-    tracker = answer(text, slots={"notice_code": text}, requested="notice_code")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_code"] == code
+    messages, events = await validate(answer(text, "notice_code"), domain)
+    assert values(events)["notice_code"] == code
     assert messages == []
 
 
 async def test_unknown_code_is_kept_and_said(domain):
-    tracker = answer("cp2000", slots={"notice_code": "cp2000"}, requested="notice_code")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_code"] == "CP2000"
+    messages, events = await validate(answer("cp2000", "notice_code"), domain)
+    assert values(events)["notice_code"] == "CP2000"
     assert responses(messages) == ["utter_unknown_notice_code"]
 
 
 async def test_no_code_is_reasked_then_skip_is_offered(domain):
-    tracker = answer("the white one", slots={"notice_code": "the white one"}, requested="notice_code")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_code"] is None
+    messages, events = await validate(answer("the white one", "notice_code"), domain)
+    assert values(events)["notice_code"] is None
     assert responses(messages) == ["utter_invalid_notice_code"]
     failures = slot_events(events)["form_failures"]
-    tracker = answer("the scary one", slots={"notice_code": "the scary one", "form_failures": failures}, requested="notice_code")
-    messages, _ = await validate(ValidateNoticeForm(), tracker, domain)
+    messages, _ = await validate(answer("the scary one", "notice_code", slots={"form_failures": failures}), domain)
     assert responses(messages) == ["utter_invalid_notice_code", "utter_ask_skip_or_person"]
 
 
 async def test_dont_know_the_code_is_accepted_as_unknown(domain):
-    tracker = answer("no idea", intent="dont_know", slots={"notice_code": "no idea"}, requested="notice_code")
-    _, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_code"] == "unknown"
+    _, events = await validate(answer("no idea", "notice_code", intent="dont_know"), domain)
+    assert values(events)["notice_code"] == "unknown"
 
 
-async def test_a_new_code_drops_the_old_notice_date(domain):
-    history = [{"event": "slot", "name": "notice_code", "value": "LT11"}, {"event": "slot", "name": "notice_date", "value": "2026-11-01"}]
-    tracker = answer("actually its a 1058", slots={"notice_code": "L1058", "notice_date": "2026-11-01"},
-                     requested="notice_code", events=history)
-    _, events = await validate(ValidateNoticeForm(), tracker, domain)
-    slots = slot_events(events)
-    assert slots["notice_code"] == "L1058" and slots["notice_date"] is None
-
-
-@pytest.mark.parametrize(
-    "text, iso", [("oct 3", "2026-10-03"), ("10/03/2026", "2026-10-03"), ("November 2, 2026", "2026-11-02"), ("the 20th", "2026-11-20")]
-)
-async def test_notice_date_answers(domain, text, iso):
-    tracker = answer(text, slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    slots = slot_events(events)
+@pytest.mark.parametrize("text, iso", [("oct 3", "2026-10-03"), ("10/03/2026", "2026-10-03"),
+                                       ("November 2, 2026", "2026-11-02"), ("the 20th", "2026-11-20")])
+async def test_notice_date_answers_tell_the_deadline_at_once(domain, text, iso):
+    messages, events = await validate(answer(text, "notice_date", slots={"notice_code": "LT11"}), domain)
+    slots = values(events)
     assert slots["notice_date"] == iso
     assert slots["notice_date_relative"] is False and slots["date_confirmed"] is True
-    assert messages == []
+    # The deadline is the first thing said, the moment the notice and its date are known.
+    assert responses(messages)[0].startswith("utter_deadline_")
+    assert slots["deadline_told"].startswith(f"LT11|{iso}") and slots["cdp_deadline"]
+
+
+async def test_the_deadline_is_not_told_twice_for_the_same_facts(domain):
+    told = "LT11|2026-11-10|||2026-11-27"
+    messages, events = await validate(
+        answer("nov 10", "notice_date", slots={"notice_code": "LT11", "deadline_told": told}), domain)
+    assert not any(r.startswith("utter_deadline_") for r in responses(messages))
 
 
 async def test_relative_date_is_read_back(domain):
-    tracker = answer("yesterday", slots={"notice_code": "LT11", "notice_date": "yesterday"}, requested="notice_date")
-    _, events = await validate(ValidateNoticeForm(), tracker, domain)
-    slots = slot_events(events)
+    messages, events = await validate(answer("yesterday", "notice_date", slots={"notice_code": "LT11"}), domain)
+    slots = values(events)
     assert slots["notice_date"] == "2026-11-26" and slots["notice_date_relative"] is True
     assert slots["date_confirmed"] is None
+    assert not any(r.startswith("utter_deadline_") for r in responses(messages))  # not before the yes
     required = await ValidateNoticeForm().required_slots(
-        ["notice_code", "notice_date", "date_confirmed"], CollectingDispatcher(),
-        make_tracker({"notice_date_relative": True}), domain,
-    )
+        ["notice_code", "notice_date", "date_confirmed"], CollectingDispatcher(), make_tracker({"notice_date_relative": True}), domain)
     assert required == ["notice_code", "notice_date", "date_confirmed"]
     messages, _ = await run_action(ActionAskDateConfirmed(), make_tracker({"notice_date": "2026-11-26"}), domain)
     assert messages[0]["date_text"] == "Thursday, November 26, 2026"
@@ -114,12 +198,15 @@ async def test_absolute_date_needs_no_read_back(domain):
 
 async def test_date_read_back_confirmed_corrected_or_denied(domain):
     base = {"notice_code": "LT11", "notice_date": "2026-11-26", "notice_date_relative": True}
-    _, events = await validate(ValidateNoticeForm(), answer("yes", intent="affirm", slots=dict(base, date_confirmed="yes"), requested="date_confirmed"), domain)
-    assert slot_events(events)["date_confirmed"] is True
-    _, events = await validate(ValidateNoticeForm(), answer("no its the 24th", intent="deny", slots=dict(base, date_confirmed="no its the 24th"), requested="date_confirmed"), domain)
-    assert slot_events(events)["notice_date"] == "2026-11-24" and slot_events(events)["date_confirmed"] is True
-    messages, events = await validate(ValidateNoticeForm(), answer("no", intent="deny", slots=dict(base, date_confirmed="no"), requested="date_confirmed"), domain)
-    assert slot_events(events)["notice_date"] is None
+    _, events = await validate(answer("yes", "date_confirmed", intent="affirm", slots=base), domain)
+    assert values(events)["date_confirmed"] is True
+    # "no, it's the 24th": the global mapping has already set the new date; it replaces the old.
+    _, events = await validate(answer("no its the 24th", "date_confirmed", intent="deny", slots=base,
+                                      candidates={"date_confirmed": "no its the 24th", "notice_date": "2026-11-24"},
+                                      before=[{"event": "slot", "name": "notice_date", "value": "2026-11-26"}]), domain)
+    assert values(events)["notice_date"] == "2026-11-24" and values(events)["date_confirmed"] is True
+    messages, events = await validate(answer("no", "date_confirmed", intent="deny", slots=base), domain)
+    assert values(events)["notice_date"] is None
     assert "utter_date_confirm_no" in responses(messages)
 
 
@@ -129,44 +216,128 @@ async def test_date_read_back_confirmed_corrected_or_denied(domain):
      ("the white envelope", "utter_invalid_notice_date")],
 )
 async def test_bad_dates_get_a_specific_reask(domain, text, response):
-    tracker = answer(text, slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_date"] is None
+    messages, events = await validate(answer(text, "notice_date", slots={"notice_code": "LT11"}), domain)
+    assert values(events)["notice_date"] is None
     assert responses(messages)[0] == response
 
 
 async def test_arrival_day_is_kept_and_the_printed_date_asked(domain):
-    tracker = answer("it came yesterday", slots={"notice_code": "LT11", "notice_date": "it came yesterday"}, requested="notice_date")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    slots = slot_events(events)
+    messages, events = await validate(answer("it came yesterday", "notice_date", slots={"notice_code": "LT11"}), domain)
+    slots = values(events)
     assert slots["received_date"] == "2026-11-26" and slots["notice_date"] is None
     assert responses(messages) == ["utter_date_is_arrival"]
 
 
 async def test_printed_date_wins_over_arrival_in_one_sentence(domain):
-    text = "it came yesterday but its dated the 10th"
-    tracker = answer(text, slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
-    _, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_date"] == "2026-11-10"
+    _, events = await validate(answer("it came yesterday but its dated the 10th", "notice_date",
+                                      slots={"notice_code": "LT11"}), domain)
+    assert values(events)["notice_date"] == "2026-11-10"
 
 
 async def test_dont_have_the_letter_skips_the_date(domain):
-    tracker = answer("i dont have the letter here", intent="dont_know", slots={"notice_code": "LT11", "notice_date": "i dont have the letter here"}, requested="notice_date")
-    _, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_date"] == "skipped"
+    _, events = await validate(answer("i dont have the letter here", "notice_date", intent="dont_know",
+                                      slots={"notice_code": "LT11"}), domain)
+    assert values(events)["notice_date"] == "skipped"
 
 
-# --- situation form ------------------------------------------------------------------------
+async def test_a_corrected_code_keeps_the_date_and_is_confirmed(domain):
+    before = [{"event": "slot", "name": "notice_code", "value": "LT11"}]
+    messages, events = await validate(answer("sorry I meant letter 1058", "notice_date", slots={"notice_code": "L1058"},
+                                             candidates={"notice_code": "L1058", "notice_date": "sorry I meant letter 1058"},
+                                             before=before), domain)
+    assert values(events)["notice_code"] == "L1058"
+    # The date question's "no date in that" is no problem: the message answered the code.
+    assert responses(messages) == ["utter_notice_corrected"] and messages[0]["label"] == "Letter 1058"
+
+
+# --- the first message: everything it says is used (call 1 at activation) ----------------------
+async def activation(text, intent, domain):
+    """The notice form starting on a report: its candidates are what the global mappings took."""
+    entities = extract_entities(text, TODAY)
+    candidates = {}
+    for entity in entities:
+        if entity["entity"] == "notice_code":
+            candidates["notice_code"] = entity["value"]
+        if entity["entity"] == "notice_date" and not entity.get("role"):
+            candidates["notice_date"] = entity["value"]
+    return await validate(form_tracker("notice_form", None, text, intent, {}, candidates, [], []), domain)
+
+
+async def test_a_threat_is_no_levy_made(domain):
+    messages, events = await activation(
+        "The IRS sent me LT11 dated October 30. They are threatening to levy my bank account.", "report_levy", domain)
+    slots = values(events)
+    assert "levy_status" not in slots and slots["levy_threatened"] == "bank"
+    said = responses(messages)
+    assert said[0] == "utter_deadline_near" and "utter_levy_threatened" in said and "utter_levy_ack" not in said
+
+
+async def test_a_levy_made_is_taken_and_acknowledged_after_the_deadline(domain):
+    messages, events = await activation("the irs froze my checking account, i have an lt11 dated oct 30", "report_levy", domain)
+    assert values(events)["levy_status"] == "bank"
+    said = responses(messages)
+    assert said.index("utter_deadline_near") < said.index("utter_levy_ack")
+
+
+async def test_fear_gets_a_word_once(domain):
+    messages, events = await activation("I got a letter that says LT11 at the top. I'm really scared.", "report_notice", domain)
+    assert "utter_empathy" in responses(messages) and values(events)["reassured"] is True
+
+
+async def test_a_question_in_the_first_message_is_answered_after_the_deadline(domain):
+    messages, _ = await activation("I got an LT11 dated nov 10, what does it mean?", "ask_about_notice", domain)
+    said = responses(messages)
+    assert said[0] == "utter_deadline_open" and "utter_notice_explained" in said
+
+
+# --- corrections inside the other forms ---------------------------------------------------------
+async def test_a_date_corrected_inside_the_situation_form_restates_the_deadline(domain):
+    before = [{"event": "slot", "name": "notice_code", "value": "LT11"}, {"event": "slot", "name": "notice_date", "value": "2026-11-10"}]
+    tracker = form_tracker("situation_form", "levy_status", "sorry typo, its dated nov 18", "inform",
+                           {"notice_code": "LT11", "notice_date": "2026-11-18", "deadline_told": "LT11|2026-11-10|||2026-11-27",
+                            "disclaimer_shown": True},
+                           {"levy_status": "sorry typo, its dated nov 18"}, [], before)
+    # The global mapping set the new date before the form ran (it is not a candidate of this form).
+    tracker.events.insert(len(before) + 2, {"event": "slot", "name": "notice_date", "value": "2026-11-18"})
+    messages, events = await validate(tracker, domain)
+    said = responses(messages)
+    assert said == ["utter_deadline_open"] and messages[0]["last_day"] == "December 18, 2026"
+    assert values(events)["levy_status"] is None and "form_failures" not in slot_events(events)
+
+
+async def test_a_date_that_cannot_be_right_keeps_the_old_one(domain):
+    before = [{"event": "slot", "name": "notice_date", "value": "2026-11-10"}]
+    tracker = form_tracker("situation_form", "levy_status", "sorry its actually dated december 20", "inform",
+                           {"notice_code": "LT11", "notice_date": "2026-11-10", "deadline_told": "LT11|2026-11-10|||2026-11-27"},
+                           {"levy_status": "sorry its actually dated december 20"},
+                           [], before)
+    messages, events = await validate(tracker, domain)
+    assert responses(messages) == ["utter_date_in_future"]
+
+
+async def test_the_previous_answer_is_corrected(domain):
+    slots = {"levy_status": "none"}
+    before = [{"event": "slot", "name": "levy_status", "value": "none"}]
+    text = "wait, actually they froze my checking last week"
+    messages, events = await validate(answer(text, "payment_plan", form="situation_form", slots=slots, before=before), domain)
+    assert values(events)["levy_status"] == "bank" and values(events)["payment_plan"] is None
+    assert responses(messages) == ["utter_answer_corrected"]
+
+
+# --- situation form ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "slot, text, intent, value",
     [
         ("levy_status", "No, nothing yet", "deny", "none"),
         ("levy_status", "they froze my checking and garnished my paycheck", "inform", "bank,wages"),
         ("levy_status", "They are taking my Social Security", "inform", "social_security"),
+        ("levy_status", "no but they say they will take my bank account", "inform", "none"),
         ("payment_plan", "I had a plan but missed payments", "inform", "defaulted"),
+        ("payment_plan", "i had one but misssed payments", "inform", "defaulted"),
         ("payment_plan", "nope", "deny", "none"),
         ("unfiled_returns", "yes 2022 isnt filed", "affirm", True),
-        ("unfiled_returns", "all filed", "deny", False),
+        ("unfiled_returns", "all my returns are filed", "inform", False),
+        ("unfiled_returns", "i havent filed 2023 yet", "inform", True),
         ("balance", "about 40k", "inform", 40000.0),
         ("balance", "$12,500", "inform", 12500.0),
         ("balance", "63000", "inform", 63000.0),
@@ -178,10 +349,14 @@ async def test_dont_have_the_letter_skips_the_date(domain):
     ],
 )
 async def test_situation_answers(domain, slot, text, intent, value):
-    tracker = answer(text, intent=intent, slots={slot: text}, form="situation_form", requested=slot)
-    messages, events = await validate(ValidateSituationForm(), tracker, domain)
-    assert slot_events(events)[slot] == value
-    assert messages == []
+    messages, events = await validate(answer(text, slot, form="situation_form", intent=intent), domain)
+    assert values(events)[slot] == value
+
+
+async def test_a_threat_in_the_levy_answer_is_kept_apart(domain):
+    _, events = await validate(answer("no but they say they will take my bank account", "levy_status",
+                                      form="situation_form"), domain)
+    assert values(events)["levy_status"] == "none" and values(events)["levy_threatened"] == "bank"
 
 
 @pytest.mark.parametrize(
@@ -189,24 +364,70 @@ async def test_situation_answers(domain, slot, text, intent, value):
     [
         ("levy_status", "hmm what", "utter_invalid_levy_status"),
         ("payment_plan", "purple", "utter_invalid_payment_plan"),
-        ("unfiled_returns", "what do you mean", "utter_invalid_yes_no"),
+        ("unfiled_returns", "hmm", "utter_invalid_yes_no"),
         ("balance", "a lot", "utter_invalid_balance"),
         ("taxpayer_type", "blue", "utter_invalid_taxpayer_type"),
     ],
 )
 async def test_situation_bad_answers(domain, slot, text, response):
-    tracker = answer(text, slots={slot: text}, form="situation_form", requested=slot)
-    messages, events = await validate(ValidateSituationForm(), tracker, domain)
-    assert slot_events(events)[slot] is None
+    messages, events = await validate(answer(text, slot, form="situation_form"), domain)
+    assert values(events)[slot] is None
     assert responses(messages) == [response]
 
 
-# --- contact form --------------------------------------------------------------------------
+@pytest.mark.parametrize("slot, text", [
+    ("levy_status", "what happens to my bank account?"),
+    ("payment_plan", "what if im paying monthly?"),
+    ("taxpayer_type", "can they take my business?"),
+])
+async def test_a_question_at_a_word_question_is_not_stored_as_the_answer(domain, slot, text):
+    messages, events = await validate(answer(text, slot, form="situation_form"), domain)
+    assert values(events).get(slot) is None
+    assert "form_failures" not in slot_events(events)
+    assert responses(messages)  # the question gets an answer (or an honest "not understood")
+
+
+@pytest.mark.parametrize("slot, text, intent, value", [
+    ("balance", "the total is $8,000 i think", "faq", 8000.0),
+    ("unfiled_returns", "yes, can they take my house?", "faq", True),
+])
+async def test_an_answer_the_classifier_called_a_question_is_still_used(domain, slot, text, intent, value):
+    messages, events = await validate(answer(text, slot, form="situation_form", intent=intent, candidates={}), domain)
+    assert values(events)[slot] == value and not rejected(events)
+
+
+async def test_social_replies_are_no_yes(domain):
+    _, events = await validate(answer("ok thanks", "hardship", form="situation_form", intent="thank", candidates={}), domain)
+    assert values(events) == {}
+
+
+# --- advisor offer -------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, intent, value", [
+    ("yes, get me help today", "affirm", True), ("Yes please", "affirm", True), ("please do", "inform", True),
+    ("no thats all, thanks", "thank", False), ("not now", "deny", False), ("maybe later", "inform", False),
+])
+async def test_the_offer_is_read_as_a_yes_or_a_no(domain, text, intent, value):
+    _, events = await validate(answer(text, "wants_advisor", form="advisor_offer_form", intent=intent), domain)
+    assert values(events)["wants_advisor"] is value
+
+
+@pytest.mark.parametrize("reason, response", [("risk", "utter_offer_advisor"), ("fallback", "utter_offer_advisor_after_confusion")])
+async def test_the_offer_fits_its_reason(domain, reason, response):
+    messages, _ = await run_action(ActionAskWantsAdvisor(), make_tracker({"escalation_reason": reason}), domain)
+    assert responses(messages) == [response]
+
+
+# --- contact form --------------------------------------------------------------------------------
 async def test_phone_given_with_the_method(domain):
-    tracker = answer("call me at 555 201 4433", slots={"contact_method": "call me at 555 201 4433"}, form="contact_form", requested="contact_method")
-    _, events = await validate(ValidateContactForm(), tracker, domain)
-    slots = slot_events(events)
+    _, events = await validate(answer("call me at 555 201 4433", "contact_method", form="contact_form"), domain)
+    slots = values(events)
     assert slots["contact_method"] == "phone" and slots["contact_phone"] == "+15552014433"
+
+
+async def test_call_me_answers_the_method_though_it_asks_for_a_person(domain):
+    _, events = await validate(answer("call me", "contact_method", form="contact_form", intent="request_human",
+                                      candidates={}), domain)
+    assert values(events)["contact_method"] == "phone"
 
 
 async def test_contact_form_asks_only_for_the_chosen_channel(domain):
@@ -230,64 +451,45 @@ async def test_contact_form_asks_only_for_the_chosen_channel(domain):
     ],
 )
 async def test_contact_answers(domain, slot, text, value, response):
-    tracker = answer(text, slots={slot: text, "contact_method": "phone" if "phone" in slot else "email"}, form="contact_form", requested=slot)
-    messages, events = await validate(ValidateContactForm(), tracker, domain)
-    assert slot_events(events)[slot] == value
+    slots = {"contact_method": "phone" if "phone" in slot else "email"}
+    messages, events = await validate(answer(text, slot, form="contact_form", slots=slots), domain)
+    assert values(events)[slot] == value
     assert responses(messages) == ([response] if response else [])
 
 
-# --- digressions: an answer is used whatever the intent; a question goes back to the rules --
-def rejected(events):
-    return [e for e in events if e.get("event") == "action_execution_rejected"]
+async def test_a_phone_number_is_not_a_best_time(domain):
+    slots = {"contact_method": "phone", "contact_phone": "+15552014433"}
+    messages, events = await validate(answer("555-201-4433", "best_time", form="contact_form", slots=slots), domain)
+    assert values(events)["best_time"] is None and responses(messages) == ["utter_invalid_best_time_phone"]
+    messages, events = await validate(answer("call me at 555 777 1212", "best_time", form="contact_form", slots=slots), domain)
+    assert values(events)["contact_phone"] == "+15557771212" and responses(messages) == ["utter_phone_noted"]
 
 
-async def test_an_answer_misread_as_a_question_is_still_used(domain):
-    text = "the date on it is september 30, 2026"
-    tracker = answer(text, intent="faq", slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert slot_events(events)["notice_date"] == "2026-09-30"
-    assert not rejected(events)
+@pytest.mark.parametrize("text, intent", [("Dave", "goodbye"), ("Ana Maria", "greet")])
+async def test_short_names_are_names_whatever_the_intent(domain, text, intent):
+    _, events = await validate(answer(text, "contact_name", form="contact_form", intent=intent, candidates={},
+                                      slots={"contact_method": "email"}), domain)
+    assert values(events)["contact_name"] == text
 
 
-async def test_a_question_inside_the_form_is_handed_back(domain):
-    text = "what happens if i ignore it"
-    tracker = answer(text, intent="faq", slots={"notice_code": "LT11", "notice_date": text}, requested="notice_date")
-    messages, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert rejected(events) and rejected(events)[0]["name"] == "notice_form"
-    assert messages == []  # no re-ask: the rule answers, then the form asks again
-    assert "notice_date" not in slot_events(events)
+@pytest.mark.parametrize("text, intent", [("hi", "greet"), ("whens my deadline", "ask_deadline"),
+                                          ("im so scared", "feeling_worried"), ("no hablo ingles", "other_language")])
+async def test_digressions_are_no_names(domain, text, intent):
+    _, events = await validate(answer(text, "contact_name", form="contact_form", intent=intent, candidates={},
+                                      slots={"contact_method": "email"}), domain)
+    assert "contact_name" not in values(events)
 
 
-async def test_a_question_about_a_code_is_a_question_not_an_answer(domain):
-    text = "what is an lt11"
-    tracker = answer(text, intent="ask_about_notice", slots={"notice_code": text}, requested="notice_code")
-    _, events = await validate(ValidateNoticeForm(), tracker, domain)
-    assert rejected(events)
-
-
-async def test_free_text_questions_are_not_taken_as_a_best_time(domain):
-    text = "wait are you a bot"
-    tracker = answer(text, intent="bot_challenge", slots={"contact_method": "phone", "best_time": text},
-                     form="contact_form", requested="best_time")
-    _, events = await validate(ValidateContactForm(), tracker, domain)
-    assert rejected(events) and rejected(events)[0]["name"] == "contact_form"
-
-
-@pytest.mark.parametrize("text, intent", [("Dave", "goodbye"), ("anytime", "ask_deadline"), ("Ana Maria", "greet")])
-async def test_short_free_text_answers_are_answers_whatever_the_intent(domain, text, intent):
-    slot = "contact_name" if intent != "ask_deadline" else "best_time"
-    tracker = answer(text, intent=intent, slots={"contact_method": "email", slot: text}, form="contact_form", requested=slot)
-    _, events = await validate(ValidateContactForm(), tracker, domain)
-    assert slot_events(events)[slot] == text
-    assert not rejected(events)
+async def test_anytime_is_a_best_time_whatever_the_intent(domain):
+    _, events = await validate(answer("anytime", "best_time", form="contact_form", intent="ask_deadline", candidates={},
+                                      slots={"contact_method": "email"}), domain)
+    assert values(events)["best_time"] == "anytime"
 
 
 async def test_values_kept_from_earlier_are_not_judged_by_the_new_message(domain):
-    """Asking for a person again re-validates the contact details already given."""
-    tracker = make_tracker(
-        {"contact_method": "email", "best_time": "any time", "contact_name": "Kim"},
-        text="i want a person now please", intent="request_human", active_loop="contact_form",
-        extracted={"best_time": "any time", "contact_name": "Kim"},
-    )
-    _, events = await validate(ValidateContactForm(), tracker, domain)
-    assert slot_events(events)["best_time"] == "any time" and slot_events(events)["contact_name"] == "Kim"
+    """Asking for a person again starts the contact form with the details already given."""
+    slots = {"contact_method": "email", "best_time": "any time", "contact_name": "Kim"}
+    before = [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
+    tracker = form_tracker("contact_form", None, "i want a person now please", "request_human", slots, slots, [], before)
+    messages, events = await validate(tracker, domain)
+    assert values(events) == {} and messages == []

@@ -10,11 +10,11 @@ from bot.risk import HIGH, LOW, MEDIUM, RULES, URGENT, RiskFacts, assess, level_
 TODAY = dt.date(2026, 11, 27)
 
 
-def facts(code=None, notice_date=None, printed=None, **situation):
+def facts(code=None, notice_date=None, printed=None, today=TODAY, **situation):
     notice = catalog().get(code) if code else None
     report = None
     if notice_date:
-        report = cdp_report(dt.date.fromisoformat(notice_date), TODAY,
+        report = cdp_report(dt.date.fromisoformat(notice_date), today,
                             printed_reply_by=dt.date.fromisoformat(printed) if printed else None)
     return RiskFacts(notice=notice, deadline=report, **situation)
 
@@ -26,7 +26,14 @@ def facts(code=None, notice_date=None, printed=None, **situation):
         (facts("CP504"), LOW, ["intent_to_levy"]),
         (facts("LT11", "2026-11-10"), MEDIUM, ["final_notice"]),  # 18 days left
         (facts("LT11", "2026-10-30"), HIGH, ["final_notice", "deadline_near"]),  # 3 days left (Sunday Nov 29 rolls to Monday)
-        (facts("LT11", "2026-10-28"), HIGH, ["final_notice", "deadline_near"]),  # last day today
+        (facts("LT11", "2026-10-28"), URGENT, ["final_notice", "deadline_imminent"]),  # last day today
+        # Wednesday Nov 25: Dec 25 rolls to Monday Dec 28; counted on Dec 26 (2 days) and Dec 21 (7 days).
+        (facts("LT11", "2026-11-25", today=dt.date(2026, 12, 26)), URGENT, ["final_notice", "deadline_imminent"]),
+        (facts("LT11", "2026-11-25", today=dt.date(2026, 12, 25)), HIGH, ["final_notice", "deadline_near"]),
+        # The equivalent-hearing year of a notice dated Dec 1, 2025 ends Tuesday Dec 1, 2026.
+        (facts("LT11", "2025-12-01"), HIGH, ["final_notice", "deadline_passed", "equivalent_closing"]),
+        (facts("LT11", "2025-12-01", today=dt.date(2026, 11, 16)), HIGH, ["final_notice", "deadline_passed"]),
+        (facts("LT11", "2025-11-20"), HIGH, ["final_notice", "deadline_passed"]),  # both windows closed
         (facts("LT11", "2026-09-01"), HIGH, ["final_notice", "deadline_passed"]),
         (facts("L1058", "2026-11-10"), MEDIUM, ["final_notice", "revenue_officer"]),
         (facts("L1058", "2026-09-01"), URGENT, ["final_notice", "deadline_passed", "revenue_officer"]),
@@ -59,7 +66,25 @@ def test_every_factor_explains_itself():
         assert factor.reason and "{" not in factor.reason
         assert factor.source
     near = next(f for f in result.factors if f.code == "deadline_near")
-    assert "Only 3 days left" in near.reason and "November 30, 2026" in near.reason
+    assert "Only 3 days are left" in near.reason and "November 30, 2026" in near.reason
+
+
+@pytest.mark.parametrize("today, words", [
+    (dt.date(2026, 11, 27), "Today is the last day to request a CDP hearing (last day November 27, 2026): "
+                            "Form 12153 must be postmarked today."),
+    (dt.date(2026, 11, 26), "Only 1 day is left to request a CDP hearing (last day November 27, 2026): "
+                            "Form 12153 must be postmarked by Friday."),
+])
+def test_an_imminent_deadline_says_what_to_do_today(today, words):
+    result = assess(facts("LT11", "2026-10-28", today=today))
+    assert result.level == URGENT
+    assert next(f for f in result.factors if f.code == "deadline_imminent").reason == words
+
+
+def test_the_last_days_of_the_equivalent_hearing_year_are_flagged():
+    result = assess(facts("LT11", "2025-12-01"))
+    reason = next(f for f in result.factors if f.code == "equivalent_closing").reason
+    assert "closes in 4 days (December 1, 2026)" in reason
 
 
 def test_escalation_follows_the_level():

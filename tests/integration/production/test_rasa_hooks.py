@@ -79,32 +79,3 @@ def test_an_event_class_imported_later_is_found():
         type_name = "intake_test_later_event"
 
     assert events.Event.resolve_by_type("intake_test_later_event") is LaterEvent
-
-
-async def test_ted_predicts_the_same_numbers_through_the_traced_graph():
-    from rasa.core.agent import load_agent
-    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
-    from rasa.utils.tensorflow.models import RasaModel
-
-    from bot.stack import MODEL
-
-    agent = await load_agent(model_path=str(MODEL))
-    domain = agent.processor.domain
-    ted = next(node._component for name, node in agent.processor.graph_runner._instantiated_nodes.items()
-               if "TEDPolicy" in name)
-    turns = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
-             ActionExecuted("utter_greet"), BotUttered("hello"), ActionExecuted("action_listen"),
-             UserUttered("talk to a person", {"name": "request_human", "confidence": 1.0})]
-    # Conversations of every length up to past max_history: each is a differently shaped input.
-    trackers = [DialogueStateTracker.from_events("t", turns[:n], domain.slots) for n in range(1, len(turns) + 1)]
-    ted.predict_action_probabilities(trackers[0], domain)  # Rasa's first call traces the graph
-    fast = [ted.predict_action_probabilities(t, domain).probabilities for t in trackers]
-    assert getattr(ted.model, "_intake_traced", None) is not None  # the direct path was taken
-    patched = RasaModel._rasa_predict
-    try:
-        RasaModel._rasa_predict = patched.__wrapped__  # Rasa's own
-        stock = [ted.predict_action_probabilities(t, domain).probabilities for t in trackers]
-    finally:
-        RasaModel._rasa_predict = patched
-    assert fast == stock
