@@ -44,6 +44,7 @@ from bot.nlu import extract_entities
 from bot.nlu.levy import ASKED, THREATENED
 from bot.nlu.reading import looks_like_a_question
 from bot.notices import lookup
+from bot.privacy.redaction import redact
 from bot.risk import PLAN_STATUSES
 
 REQUESTED_SLOT = "requested_slot"
@@ -229,7 +230,8 @@ class IntakeValidation(FormValidationAction, ABC):
         """A message the mappings left out (its intent is a digression) that still answers the
         question: used whatever the classifier called it. What reads as a question is not."""
         reader = self.reader(slot)
-        text = latest_text(tracker)
+        # What a sensitive number leaves: "(555) 010-4477, my ssn is ..." still gives the phone.
+        text = redact(latest_text(tracker)).text
         intent = latest_intent(tracker)
         if reader is None or not text.strip():
             return None
@@ -588,7 +590,10 @@ class ActionAskWantsAdvisor(Action):
 
 
 class ValidateContactForm(IntakeValidation):
-    answers_despite = {"contact_method": ("request_human",)}
+    # "call me" answers "by phone or by email?"; a number to call typed next to an SSN is still
+    # the number to call (the SSN is masked before it is read, and warned about).
+    answers_despite = {"contact_method": ("request_human",), "contact_phone": ("share_sensitive_info",),
+                       "contact_email": ("share_sensitive_info",)}
 
     def name(self) -> Text:
         return "validate_contact_form"

@@ -430,6 +430,21 @@ async def test_call_me_answers_the_method_though_it_asks_for_a_person(domain):
     assert values(events)["contact_method"] == "phone"
 
 
+async def test_a_number_to_call_next_to_an_ssn_is_taken_and_the_ssn_warned_about(domain):
+    messages, events = await validate(answer("(555) 201-4477, and my ssn is 123-45-6789", "contact_phone",
+                                             form="contact_form", intent="share_sensitive_info",
+                                             slots={"contact_method": "phone"}, candidates={}), domain)
+    assert values(events)["contact_phone"] == "+15552014477"
+    assert "utter_dont_share_sensitive" in responses(messages)
+
+
+async def test_an_ssn_alone_is_no_phone_number(domain):
+    _, events = await validate(answer("my ssn is 123-45-6789", "contact_phone", form="contact_form",
+                                      intent="share_sensitive_info", slots={"contact_method": "phone"},
+                                      candidates={}), domain)
+    assert values(events).get("contact_phone") is None
+
+
 async def test_contact_form_asks_only_for_the_chosen_channel(domain):
     slots = ["contact_method", "contact_phone", "contact_email", "best_time", "contact_name"]
     email = await ValidateContactForm().required_slots(slots, CollectingDispatcher(), make_tracker({"contact_method": "email"}), domain)

@@ -18,7 +18,7 @@ def test_lt11_with_days_left(intake_stack):
     sender = intake_stack.new_sender()
     assert "intake assistant" in intake_stack.texts(sender, "hi")
     reply = intake_stack.texts(sender, "i got an lt11 dated november 10th what do i do")
-    assert "For a notice dated Tuesday, November 10, 2026" in reply
+    assert "For your LT11 dated Tuesday, November 10, 2026" in reply
     assert "Thursday, December 10, 2026" in reply and "13 days from today" in reply
     assert "Form 12153" in reply
     assert "taken money or frozen anything" in reply  # the situation questions start
