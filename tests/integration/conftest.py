@@ -79,8 +79,8 @@ class IntakeStack:
         return body["cases"]
 
 
-@pytest.fixture(scope="session")
-def intake_stack(tmp_path_factory) -> IntakeStack:
+def start_intake_stack(tmp_path_factory, **extra_env: str) -> IntakeStack:
+    """A whole stack on free ports with its own state folder; `extra_env` on top."""
     if not MODEL.exists():
         pytest.fail("no trained model at models/intake.tar.gz: run `make train` (make test does)")
     state = tmp_path_factory.mktemp("stack")
@@ -98,6 +98,12 @@ def intake_stack(tmp_path_factory) -> IntakeStack:
     env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
     env["HANDOFF_API_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}/api"
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
-    stack = Stack(env, state / "log").start()
-    yield IntakeStack(stack, env)
-    stack.stop()
+    env.update(extra_env)
+    return IntakeStack(Stack(env, state / "log").start(), env)
+
+
+@pytest.fixture(scope="session")
+def intake_stack(tmp_path_factory) -> IntakeStack:
+    running = start_intake_stack(tmp_path_factory)
+    yield running
+    running.stack.stop()

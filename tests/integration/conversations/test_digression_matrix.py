@@ -9,105 +9,19 @@ written to test-output/digression-matrix.txt and printed at the end of the run.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import aiohttp
 import pytest
 
 from tests.integration.conversations import script
 from tests.integration.conversations.channels import RestChat
+from tests.integration.conversations.phrasebook import DIGRESSIONS, QUESTIONS, Question
 
 pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[3]
-NO_DATE = "as soon as I have the date"
-
-
-@dataclass(frozen=True)
-class Question:
-    slot: str
-    prefix: Tuple[str, ...]  # what the taxpayer said to get here
-    answer: str
-    then: str  # what the answer leads to: the next question's slot, or "nothing"
-    deadline: str  # what "how long do I have?" is answered with here
-
-
-QUESTIONS = (
-    Question("notice_code", ("i got a letter from the irs",), "LT11", "notice_date", NO_DATE),
-    Question("notice_date", ("i got an lt11",), "nov 10", "levy_status", NO_DATE),
-    Question("date_confirmed", ("i got an lt11", "yesterday"), "yes", "levy_status", NO_DATE),
-    Question("levy_status", ("lt11 dated nov 10",), "no", "payment_plan", "December 10, 2026"),
-    Question("payment_plan", ("lt11 dated nov 10", "no"), "no plan", "unfiled_returns", "December 10, 2026"),
-    Question("unfiled_returns", ("lt11 dated nov 10", "no", "no plan"), "no", "balance", "December 10, 2026"),
-    Question("balance", ("lt11 dated nov 10", "no", "no plan", "no"), "8000", "hardship", "December 10, 2026"),
-    Question("hardship", ("lt11 dated nov 10", "no", "no plan", "no", "8000"), "no", "taxpayer_type", "December 10, 2026"),
-    Question("taxpayer_type", ("lt11 dated nov 10", "no", "no plan", "no", "8000", "no"), "personal", "nothing",
-             "December 10, 2026"),
-    Question("wants_advisor", ("lt11 dated sept 1, they levied my bank", "no plan", "no", "30k", "no", "personal"),
-             "yes", "contact_method", "October 1, 2026"),
-    Question("contact_method", ("talk to a person",), "email", "contact_email", NO_DATE),
-    Question("contact_email", ("talk to a person", "email"), "kim@example.com", "best_time", NO_DATE),
-    Question("contact_phone", ("talk to a person", "phone"), "555 201 4433", "best_time", NO_DATE),
-    Question("best_time", ("talk to a person", "email", "kim@example.com"), "mornings", "contact_name", NO_DATE),
-    Question("contact_name", ("talk to a person", "email", "kim@example.com", "mornings"), "Kim", "nothing", NO_DATE),
-)
-
-# kind -> (phrasing, what its answer says)
-DIGRESSIONS: Dict[str, Sequence[Tuple[str, Optional[str]]]] = {
-    "faq": (
-        ("whats the difference between a lien and a levy", "A lien and a levy are different"),
-        ("can they take my social security??", "Social Security"),
-        ("what is a cdp hearing", "Collection Due Process"),
-    ),
-    "notice question": (
-        ("what is a cp504", "CP504"),
-        ("what does a letter 1058 mean?", "Letter 1058"),
-        ("what's an lt11", "LT11"),
-    ),
-    "deadline question": (
-        ("how long do i have?", None),
-        ("whens my deadline", None),
-        ("how many days do i have left", None),
-    ),
-    "are you a bot": (
-        ("are you a bot?", "virtual assistant"),
-        ("am i talking to a real person", "virtual assistant"),
-        ("is this a robot", "virtual assistant"),
-    ),
-    "fear": (
-        ("im so scared", "stressful"),
-        ("i cant sleep over this", "stressful"),
-        ("this is stressing me out so bad", "stressful"),
-    ),
-    "out of scope": (
-        ("whats the weather like", "I can only help"),
-        ("can you do my state taxes", "I can only help"),
-        ("tell me a joke", "I can only help"),
-    ),
-    "sensitive number": (
-        ("my ssn is 123-45-6789", "don't share"),
-        ("my account number is 000123456789", "don't share"),
-        ("here is my social 123 45 6789", "don't share"),
-    ),
-    "thanks": (
-        ("thanks", "You're welcome"),
-        ("thank you so much", "You're welcome"),
-        ("ty", "You're welcome"),
-    ),
-    "greeting": (
-        ("hi", "pick up where we were"),
-        ("hello?", "pick up where we were"),
-        ("hey there", "pick up where we were"),
-    ),
-    "Spanish": (
-        ("hablan español?", "solo puedo"),
-        ("no hablo ingles", "solo puedo"),
-        ("necesito ayuda por favor", "solo puedo"),
-    ),
-}
-
 CELLS = [
     (question, kind, text, marker)
     for question in QUESTIONS

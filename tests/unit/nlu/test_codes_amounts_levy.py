@@ -59,3 +59,34 @@ def test_numbers_that_are_not_money(text):
 )
 def test_levy_targets(text, targets):
     assert values(text, "levy_target") == targets
+
+
+@pytest.mark.parametrize("text, target, role", [
+    # made: past or ongoing
+    ("they froze my checking account", "bank", "made"),
+    ("they are garnishing my paycheck", "wages", "made"),
+    ("the irs took money out of my account", "bank", "made"),
+    ("they levied my social security", "social_security", "made"),
+    ("my social security got cut", "social_security", "made"),
+    # threatened: modal and future words, the verbs of a threat
+    ("They are threatening to levy my bank account.", "bank", "threatened"),
+    ("they say they will take my bank account", "bank", "threatened"),
+    ("They say they're going to take money from my bank account.", "bank", "threatened"),
+    ("they will garnish my wages", "wages", "threatened"),
+    ("wages and bank at risk", "bank", "threatened"),
+    # asked: a question
+    ("can they take my car?", "other", "asked"),
+    ("is my bank account safe", "bank", "asked"),
+    # the words don't say: the question asked or the intent decides
+    ("my bank account", "bank", None),
+    ("nothing taken from my bank yet", "bank", None),
+])
+def test_a_levy_is_made_threatened_or_asked(text, target, role):
+    found = [(e["value"], e.get("role")) for e in entities_of(text, kind="levy_target")]
+    assert (target, role) in found, found
+
+
+def test_each_clause_has_its_own_modality():
+    text = "they froze my checking and are threatening my wages"
+    found = {e["value"]: e.get("role") for e in entities_of(text, kind="levy_target")}
+    assert found == {"bank": "made", "wages": "threatened"}
