@@ -70,13 +70,19 @@ class IntakeStack:
         return self.tracker(sender)["slots"]
 
     def cases(self, **params) -> List[Dict[str, Any]]:
-        response = requests.get(
-            f"{self.web_url}/api/handoffs", params=params,
-            headers={"Authorization": f"Bearer {self.env['ADVISOR_TOKEN']}"}, timeout=30,
-        )
-        response.raise_for_status()
-        body = response.json()
-        return body["cases"]
+        """Every case in the queue, page by page: the stack is shared by the whole run, whose
+        conversation scripts leave more cases than one page holds."""
+        found: List[Dict[str, Any]] = []
+        while True:
+            response = requests.get(
+                f"{self.web_url}/api/handoffs", params={**params, "limit": 500, "offset": len(found)},
+                headers={"Authorization": f"Bearer {self.env['ADVISOR_TOKEN']}"}, timeout=30,
+            )
+            response.raise_for_status()
+            body = response.json()
+            found += body["cases"]
+            if not body["cases"] or len(found) >= body["total"]:
+                return found
 
 
 def start_intake_stack(tmp_path_factory, **extra_env: str) -> IntakeStack:
