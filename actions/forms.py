@@ -230,7 +230,7 @@ class IntakeValidation(FormValidationAction, ABC):
         """A message the mappings left out (its intent is a digression) that still answers the
         question: used whatever the classifier called it. What reads as a question is not."""
         reader = self.reader(slot)
-        # What a sensitive number leaves: "(555) 010-4477, my ssn is ..." still gives the phone.
+        # What a sensitive number leaves: "(555) 201-4477, my ssn is ..." still gives the phone.
         text = redact(latest_text(tracker)).text
         intent = latest_intent(tracker)
         if reader is None or not text.strip():

@@ -22,8 +22,6 @@ import asyncio
 import datetime as dt
 import json
 import random
-import secrets
-import socket
 import sys
 import tempfile
 import time
@@ -36,34 +34,19 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
-from bot.stack import Stack, settings  # noqa: E402
+from bot.stack import Stack  # noqa: E402
+from tests.integration.conftest import stack_env  # noqa: E402
 from tests.integration.conversations import phrasebook, script  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-TODAY = "2026-11-27"  # the phrasebook's dates are written for this day (INTAKE_TODAY)
 MAX_TURNS = 16
 GIBBERISH = ("asdf", "qqq wibble", "?", "hmm", "k")
 AFTERWARDS = ("thanks", "what are my options", "when is my deadline again?", "can they take my house?", "bye")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_stack(state: Path) -> Stack:
-    env = settings({
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
-        "RASA_TOKEN": "bench-" + secrets.token_urlsafe(12), "SERVICE_TOKEN": "svc-" + secrets.token_urlsafe(12),
-        "ADVISOR_TOKEN": "adv-" + secrets.token_urlsafe(12), "STATE_DIR": str(state), "INTAKE_TODAY": TODAY,
-        "HANDOFF_DB_URL": f"sqlite:///{state / 'handoff.db'}",
-        # Each conversation is one sender: the door's per-sender limit would slow the walk, not test it.
-        "RATE_LIMIT_SESSION": "600/min",
-    })
-    env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
-    env["HANDOFF_API_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}/api"
-    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
+    # Each conversation is one sender: the door's per-sender limit would slow the walk, not test it.
+    env = stack_env(state, RATE_LIMIT_SESSION="600/min")
     return Stack(env, state / "log").start()
 
 

@@ -85,11 +85,9 @@ class IntakeStack:
                 return found
 
 
-def start_intake_stack(tmp_path_factory, **extra_env: str) -> IntakeStack:
-    """A whole stack on free ports with its own state folder; `extra_env` on top."""
-    if not MODEL.exists():
-        pytest.fail("no trained model at models/intake.tar.gz: run `make train` (make test does)")
-    state = tmp_path_factory.mktemp("stack")
+def stack_env(state: Path, **extra_env: str) -> Dict[str, str]:
+    """The settings of a whole stack on free ports, its state in `state`; `extra_env` on top.
+    bench/offscript.py starts its stack with the same."""
     env = settings({
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
@@ -105,6 +103,15 @@ def start_intake_stack(tmp_path_factory, **extra_env: str) -> IntakeStack:
     env["HANDOFF_API_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}/api"
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     env.update(extra_env)
+    return env
+
+
+def start_intake_stack(tmp_path_factory, **extra_env: str) -> IntakeStack:
+    """A whole stack with its own state folder (`stack_env`)."""
+    if not MODEL.exists():
+        pytest.fail("no trained model at models/intake.tar.gz: run `make train` (make test does)")
+    state = tmp_path_factory.mktemp("stack")
+    env = stack_env(state, **extra_env)
     return IntakeStack(Stack(env, state / "log").start(), env)
 
 
