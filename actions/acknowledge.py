@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, original_intent, reading_of
+from actions.common import latest_intent, latest_text, original_intent, reading_of
 from actions.notices import explain_notice
 from bot import answers
 from bot.guidance import targets_in_words
@@ -93,6 +93,8 @@ def acknowledge(
 def _own_question(tracker: Tracker) -> Optional[Dict[str, Any]]:
     intent = latest_intent(tracker)
     if intent == "faq":
+        if not reading_kinds.looks_like_a_question(latest_text(tracker)):
+            return None  # "nothing taken but they say they will garnish my wages" asks nothing
         selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
         response = selected.get("response") or {}
         if float(response.get("confidence") or 0) >= reading_kinds.FAQ_ANSWER_CONFIDENCE:

@@ -90,3 +90,11 @@ def said_this_turn(tracker: Tracker, response: str) -> bool:
         if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
             return True
     return False
+
+
+def last_said(tracker: Tracker) -> Optional[str]:
+    """The response the bot's latest message was (None for text without one)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None

@@ -8,8 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import case_from, channel_of, said_this_turn
+from actions.common import case_from, channel_of, latest_text, said_this_turn
+from bot import answers
 from bot.handoff.client import HandoffClient
+from bot.nlu.reading import looks_like_a_question
 from bot.settings import firm_phone
 
 logger = logging.getLogger(__name__)
@@ -20,8 +22,8 @@ PRIORITY_WORDS = {"urgent": "urgent", "high": "high priority", "medium": "normal
 
 
 class ActionAcceptAdvisor(Action):
-    """The taxpayer wants an advisor (accepted an offer or asked): record consent and the
-    reason, and on SMS take the number they are texting from."""
+    """The taxpayer wants an advisor (accepted an offer or asked): record consent, the reason
+    and a way to reach them the message offers, and on SMS the number they are texting from."""
 
     def name(self) -> Text:
         return "action_accept_advisor"
@@ -35,8 +37,15 @@ class ActionAcceptAdvisor(Action):
             SlotSet("escalation_reason", reason),
             SlotSet("advisor_offered", False),
         ]
-        if channel_of(tracker) == SMS_CHANNEL and E164.match(tracker.sender_id or "") and not tracker.get_slot("contact_method"):
-            events += [SlotSet("contact_method", "phone"), SlotSet("contact_phone", tracker.sender_id)]
+        # "talk to a person, call me at 555 201 4433": the way to reach them is taken too; on SMS
+        # a phone without a number is the one they are texting from.
+        text = latest_text(tracker)
+        offered = {} if looks_like_a_question(text) or tracker.get_slot("contact_method") else answers.offered_contact(text)
+        method = offered.get("contact_method") or tracker.get_slot("contact_method")
+        phone = offered.get("contact_phone") or tracker.get_slot("contact_phone")
+        if channel_of(tracker) == SMS_CHANNEL and E164.match(tracker.sender_id or "") and method in (None, "phone") and not phone:
+            offered = {**offered, "contact_method": "phone", "contact_phone": tracker.sender_id}
+        events += [SlotSet(slot, value) for slot, value in offered.items()]
         return events
 
 

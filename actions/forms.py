@@ -40,6 +40,7 @@ from bot import answers, clock
 from bot.answers import SKIPPED
 from bot.deadlines import EARLIEST_NOTICE_DATE
 from bot.dialogue import digressions
+from bot.guidance import targets_in_words
 from bot.nlu import extract_entities
 from bot.nlu.levy import ASKED, THREATENED
 from bot.nlu.reading import looks_like_a_question
@@ -51,6 +52,15 @@ REQUESTED_SLOT = "requested_slot"
 SKIP_INTENTS = ("skip", "dont_know")
 # After this many failed answers to one question, offer "skip" or a person.
 OFFER_SKIP_AFTER = 2
+# A question that failed this many answers in a row is left, as a person would ("let's leave
+# that for now"), with the value a "skip" gives; never the same three messages again and
+# again. The ways to reach the taxpayer are never left: without them no advisor can call.
+MOVE_ON_AFTER = 3
+MOVES_ON_WITH = {
+    "notice_code": "unknown", "notice_date": SKIPPED, "levy_status": SKIPPED, "payment_plan": SKIPPED,
+    "unfiled_returns": SKIPPED, "balance": SKIPPED, "hardship": SKIPPED, "taxpayer_type": SKIPPED,
+    "best_time": "any time", "contact_name": SKIPPED,
+}
 NOTICE_FACTS = ("notice_code", "notice_date", "received_date", "reply_by_date")
 # The intents whose notice facts the domain maps wherever the conversation is (domain.yml).
 CORRECTING_INTENTS = frozenset({"report_notice", "report_levy", "inform", "ask_deadline", "request_human"})
@@ -115,6 +125,21 @@ def entities_in(tracker: Tracker, text: str) -> List[Dict[str, Any]]:
         if found:
             return found
     return extract_entities(text, clock.today())
+
+
+def _notice_facts_left_out(text: str, tracker: Tracker) -> Optional[str]:
+    """When the words are the message and name the notice or its printed date ("lt11", "nov
+    10"), what is left without them; None when they name neither. Those are facts for the
+    intake, not a free-text answer such as a name or a time."""
+    if text.strip() != latest_text(tracker).strip():
+        return None
+    spans = [(e["start"], e["end"]) for e in entities_in(tracker, text)
+             if e.get("entity") == "notice_code" or (e.get("entity") == "notice_date" and e.get("role") is None)]
+    if not spans:
+        return None
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
 
 
 def wants_to_skip(tracker: Tracker) -> bool:
@@ -281,13 +306,18 @@ class IntakeValidation(FormValidationAction, ABC):
         if now and values.get(requested) is not None and digressions.load().is_digression(latest_intent(tracker)):
             answered_own_intent = True  # "about 15k, can they take my house?": the question too
 
+        if problem is not None and now and answers.asks_to_wait(latest_text(tracker)):
+            problem = Answer(problem="utter_take_your_time", counts_as_failure=False)  # "hold on let me find it"
         if problem is not None and now:
             # Not an answer to this question: perhaps a correction of the one before it.
             if self._corrected_previous_answer(tracker, required, requested, values, messages):
                 problem = None
-            elif corrected_facts or answered_other:
-                # The message corrected the notice or its date, or answered another question
-                # ("sorry, I meant letter 1058" when the date was asked): nothing is wrong.
+            elif corrected_facts or answered_other or (
+                not self.owns_notice_facts and any(values.get(fact) for fact in ("notice_code", "notice_date"))
+            ):
+                # The message corrected the notice or its date, gave them ("lt11" when the best
+                # time was asked), or answered another question ("sorry, I meant letter 1058"
+                # when the date was asked): nothing is wrong.
                 problem = None
             elif problem.is_question:
                 asked_instead, problem = True, None
@@ -319,9 +349,14 @@ class IntakeValidation(FormValidationAction, ABC):
         if problem is not None:
             if problem.counts_as_failure:
                 failures[requested] = failures.get(requested, 0) + 1
-            speech.utter_message(response=problem.problem, **problem.problem_values)
-            if failures.get(requested, 0) >= OFFER_SKIP_AFTER:
-                speech.utter_message(response="utter_ask_skip_or_person")
+            if failures.get(requested, 0) >= MOVE_ON_AFTER and requested in MOVES_ON_WITH:
+                values[requested] = MOVES_ON_WITH[requested]
+                failures.pop(requested)
+                speech.utter_message(response="utter_moving_on")
+            else:
+                speech.utter_message(response=problem.problem, **problem.problem_values)
+                if failures.get(requested, 0) >= OFFER_SKIP_AFTER and requested in MOVES_ON_WITH:
+                    speech.utter_message(response="utter_ask_skip_or_person")
         if told and tracker.get_slot("case_id") and previous_slot_value(tracker, "deadline_told"):
             # A correction after the case went to the advisors: the case gets the new facts now.
             tracker.slots.update(values)
@@ -506,9 +541,15 @@ class ValidateSituationForm(IntakeValidation):
         )
         said_no = answers.levy_targets(text) == frozenset() or (latest_intent(tracker) == "deny" and not targets)
         if said_no or (threatened and not targets):
-            return Answer("none", more=more)
+            known = answers.levy_targets_from_slot(tracker.get_slot("levy_threatened")) or frozenset()
+            if threatened <= known:
+                return Answer("none")
+            return Answer("none", more={"levy_threatened": answers.levy_status_value(known | threatened)},
+                          said=[{"response": "utter_levy_threatened", "targets": targets_in_words(threatened)}])
         if targets:
-            return Answer(answers.levy_status_value(targets), more=more)
+            # "they took my paycheck already!!" is heard before the next question.
+            return Answer(answers.levy_status_value(targets), more=more,
+                          said=[{"response": "utter_levy_ack", "targets": targets_in_words(targets)}])
         if asked or looks_like_a_question(text):
             return Answer(problem="utter_invalid_levy_status", is_question=True)
         words = answers.levy_targets(text)
@@ -639,13 +680,14 @@ class ValidateContactForm(IntakeValidation):
             if phone != tracker.get_slot("contact_phone"):
                 return Answer(more={"contact_phone": phone}, problem="utter_phone_noted", counts_as_failure=False)
             return Answer(problem="utter_invalid_best_time_phone")
-        if self._free_text_question(text, tracker):
-            return Answer(is_question=True, problem="utter_ask_best_time")
+        rest = _notice_facts_left_out(text, tracker)
+        if self._free_text_question(text, tracker) or (rest is not None and not answers.says_a_time(rest)):
+            return Answer(is_question=True, problem="utter_ask_best_time")  # "lt11", "nov 10" are no time
         return Answer(text[:MAX_TIME_LENGTH])
 
     def read_contact_name(self, value: Any, tracker: Tracker) -> Answer:
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
-        if self._free_text_question(str(value or ""), tracker) or (
+        if self._free_text_question(str(value or ""), tracker) or _notice_facts_left_out(str(value or ""), tracker) is not None or (
             self._digression_words(str(value or ""), tracker) and not _looks_like_a_name(text)
         ):
             return Answer(is_question=True, problem="utter_ask_contact_name")

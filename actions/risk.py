@@ -5,9 +5,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import bullet_list, case_from, disclaimer_once
+from actions.common import bullet_list, case_from, disclaimer_once, last_said, latest_text
 from actions.escalation import update_case
+from bot import answers
 from bot.guidance import next_steps
+from bot.nlu.reading import looks_like_a_question
 from bot.risk import LOW
 
 # The taxpayer sees the strongest reasons only; the advisor sees them all in the case.
@@ -26,9 +28,7 @@ class ActionAssessRisk(Action):
         case = case_from(tracker)
         fingerprint = json.dumps({"facts": case.facts(), "today": case.today.isoformat()}, sort_keys=True)
         if fingerprint == tracker.get_slot("assessed_facts"):
-            # Nothing new to assess (a correction that changed nothing): no repeat of the summary.
-            dispatcher.utter_message(response="utter_anything_else")
-            return [SlotSet("advisor_offered", False)]
+            return self._nothing_new(dispatcher, tracker)
         risk = case.risk()
         reasons = sorted((f for f in risk.factors if f.points > 0), key=lambda f: -f.points)
         if risk.level == LOW or not reasons:
@@ -53,3 +53,24 @@ class ActionAssessRisk(Action):
             return events + [SlotSet("advisor_offered", True), SlotSet("escalation_reason", "risk"), SlotSet("wants_advisor", None)]
         dispatcher.utter_message(response="utter_anything_else")
         return events + [SlotSet("advisor_offered", False)]
+
+    @staticmethod
+    def _nothing_new(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        """A message after the summary that changes no fact: no repeat of the summary.
+
+        "text me", "my cell is 555 201 9988" offer a way to be reached: that is a wish for an
+        advisor, taken with the details (the offer form completes at once and the contact form
+        asks only what is missing). Anything else gets "anything else?", and never the same
+        question twice in a row: the second time it says what it can do, the third it offers an
+        advisor, as the fallback does (the offer form asks)."""
+        text = latest_text(tracker)
+        offered = {} if looks_like_a_question(text) else answers.offered_contact(text)
+        with_case = bool(tracker.get_slot("case_id"))
+        if offered and not with_case:
+            return [SlotSet("advisor_offered", True), SlotSet("escalation_reason", "user_requested"),
+                    SlotSet("wants_advisor", True)] + [SlotSet(slot, value) for slot, value in offered.items()]
+        before = last_said(tracker)
+        if before == "utter_intake_complete" and not with_case:
+            return [SlotSet("advisor_offered", True), SlotSet("escalation_reason", "fallback"), SlotSet("wants_advisor", None)]
+        dispatcher.utter_message(response="utter_intake_complete" if before == "utter_anything_else" else "utter_anything_else")
+        return [SlotSet("advisor_offered", False)]

@@ -6,7 +6,7 @@ say. The form validators call them; None becomes a specific re-ask, never a gues
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional
 
 from bot.risk import LEVY_TARGETS
 
@@ -162,6 +162,36 @@ def contact_method(text: str) -> Optional[str]:
     if phone_number(text) or re.search(r"phone|call|text|cell|mobile|number|sms", text, re.I):
         return "phone"
     return None
+
+
+# "hold on let me find it": not an answer yet, and no failure to count.
+_WAIT = re.compile(
+    r"^\W*(ok(ay)?,? |wait,? |um+,? )?(hold on|hang on|one (sec|second|moment|min|minute)|just a (sec|second|moment|min|minute)|"
+    r"(wait|give me|gimme) a (sec|second|moment|min|minute)|let me (find|look for|look|check|get|grab|go get)|brb|be right back|"
+    r"looking for it|(i'?m |im )?(looking|searching) for (it|the letter|the notice))\b",
+    re.I,
+)
+
+
+def asks_to_wait(text: str) -> bool:
+    return bool(_WAIT.search(text or ""))
+
+
+# A way to reach them offered unasked, after the intake ("text me", "my cell is 555 201 9988"):
+# narrower than contact_method, which reads the answer to "by phone or by email?".
+_REACH_ME_BY_PHONE = re.compile(r"\b(text|call|phone|ring|sms)\s+me\b|\bmy (cell|phone|mobile|number)\b", re.I)
+_REACH_ME_BY_EMAIL = re.compile(r"\b(e-?mail|mail)\s+me\b|\bmy e-?mail\b", re.I)
+
+
+def offered_contact(text: str) -> Dict[str, str]:
+    """The contact slots a message offers without being asked; empty when it offers none."""
+    text = text or ""
+    email, phone = email_address(text), phone_number(text)
+    if email or (_REACH_ME_BY_EMAIL.search(text) and not phone):
+        return {"contact_method": "email", **({"contact_email": email} if email else {})}
+    if phone or _REACH_ME_BY_PHONE.search(text):
+        return {"contact_method": "phone", **({"contact_phone": phone} if phone else {})}
+    return {}
 
 
 # "Are any of your tax returns not filed yet?": the question is negative, so "all filed" is a

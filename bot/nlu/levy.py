@@ -101,6 +101,17 @@ NEGATIONS = frozenset({
     "didnt", "didn't", "dont", "don't", "doesnt", "doesn't", "wont", "won't", "aren't", "isn't",
     "yet",
 })
+# The threats that stay threats when a scared writer ends them with "??" ("they are gonna take
+# my bank acct??"); "can"/"could"/"may" with a "?" still ask ("they can take my car?").
+FIRM_THREAT_CUES = frozenset({
+    "will", "wil", "wll", "'ll", "ll", "gonna", "threaten", "threatens", "threatened",
+    "threatening", "threating", "threatning", "threatenin", "intend", "intends", "intending",
+    "warn", "warned", "warning", "warns", "planning", "plans",
+})
+FIRM_THREAT_PAIRS = frozenset({
+    ("going", "to"), ("about", "to"), ("plan", "to"), ("plans", "to"), ("trying", "to"),
+    ("fixing", "to"), ("gon", "na"), ("intend", "to"),
+})
 QUESTION_OPENERS = frozenset({
     "can", "could", "will", "would", "do", "does", "did", "is", "are", "what", "how", "when",
     "why", "should", "if", "where", "which", "whats", "what's", "hows", "is'nt", "cant", "can't",
@@ -139,6 +150,13 @@ def _cue(words, left: int, right: int, start: int) -> "str | None":
     return None
 
 
+def _firm_threat(words, left: int, right: int) -> bool:
+    return any(
+        words[i] in FIRM_THREAT_CUES or (i + 1 < right and (words[i], words[i + 1]) in FIRM_THREAT_PAIRS)
+        for i in range(left, right)
+    )
+
+
 def modality(words, start: int, end: int, target_word: "str | None" = None) -> "str | None":
     """MADE, THREATENED, ASKED or None (the words don't say) for the levy target words[start:end].
 
@@ -147,8 +165,10 @@ def modality(words, start: int, end: int, target_word: "str | None" = None) -> "
     `target_word` is the matched word itself when it carries its own tense ("garnished")."""
     left, right = _clause(words, start, end)
     sentence_start = left == 0 or words[left - 1] in SENTENCE_ENDS
-    if (right < len(words) and words[right] == "?") or (sentence_start and words[left] in QUESTION_OPENERS):
+    if sentence_start and words[left] in QUESTION_OPENERS:
         return ASKED
+    if right < len(words) and words[right] == "?":
+        return THREATENED if _firm_threat(words, left, right) else ASKED
     found = _cue(words, left, right, start)
     if found is None and target_word in MADE_CUES and not _denied(words, start, left):
         return MADE

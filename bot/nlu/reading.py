@@ -45,7 +45,7 @@ _HOLDING = re.compile(
     re.IGNORECASE,
 )
 _FEELINGS = re.compile(
-    r"\b(scared|so scary|really scary|very scary|this is scary|terrified|terrifying|afraid|frightened|freaking out|freaked out|panic\w*|"
+    r"\b(scared|so scary|really scary|very scary|this is scary|scary (letter|notice|mail|envelope)|scares me|scaring me|terrified|terrifying|afraid|frightened|freaking out|freaked out|panic\w*|"
     r"worried|worrying|anxious|anxiety|stressed|stressing|stress|overwhelmed|desperate|nervous|"
     r"crying|can'?t sleep|cant sleep|losing my mind|help me please|please help|so worried|"
     r"i'?m (so )?lost|shaking|horrified|upset|devastated|sick to my stomach)\b",
@@ -77,9 +77,15 @@ _WANTS_PERSON = re.compile(
     r"\b(talk|speak|chat)\s+(to|with)\s+(a |an |some |a real |real |an actual |a live |your )?"
     r"(person|human|someone|somebody|agent|advisor|adviser|representative|rep|lawyer|expert)\b|"
     r"\b(need|want|get me)\s+(a |an |to talk to a |to speak to a )?(real |live |actual )?"
-    r"(person|human|advisor|adviser|agent|representative)\b",
+    r"(person|human|advisor|adviser|agent|representative)\b|"
+    r"\bget me (some )?help\b|"
+    r"^\W*((actually|ok|okay|yes|yeah|yea|sure|please|pls|just|then)[\s,]+)*call me( please| pls| instead)?\W*$|"
+    r"\b(have|get|need|want) (someone|somebody|an advisor|an adviser|a person|one of you) (to )?(call|contact|text|email|reach)\b",
     re.IGNORECASE,
 )
+# "what's that", "what does it mean": about the thing just named (the notice, in a report).
+_WHAT_IS_IT = re.compile(r"\b(what'?s|whats|wats|what is|wat is|what does|what do)\s+(that|this|it|they)(\s+mean\w*)?\W*$",
+                         re.IGNORECASE)
 # An answer-shaped message the classifier is unsure of, with nothing in it an intake can use,
 # outside a form is noise ("blorp zzz"): the fallback says so (inside a form the validator
 # still reads it as an answer).
@@ -96,17 +102,26 @@ ASKED_FAQ, ASKED_NOTICE, ASKED_DEADLINE, ASKED_BOT = "faq", "notice", "deadline"
 _ASKED_BY_INTENT = {"ask_about_notice": ASKED_NOTICE, ASK_DEADLINE: ASKED_DEADLINE, "bot_challenge": ASKED_BOT}
 
 
-_QUESTION_OPENERS = re.compile(
-    r"^\s*(can|could|will|would|do|does|did|is|are|what|whats|what's|how|hows|when|whens|why|should|where|wheres|"
-    r"which|who|"
-    r"am i|is it|is there|are they)\b",
+_OPENERS = (r"(can|could|will|would|do|does|did|is|are|what|whats|what's|how|hows|when|whens|why|should|"
+            r"where|wheres|which|who|am i|is it|is there|are they)")
+# Words a typed question often opens with before its real opener ("wait what is a levy"); after
+# them the opener must ask something ("hmm what" is confusion, not a question).
+_FILLERS = (r"(?:(?:wait|ok|okay|so|sorry|um+|uh+|hm+|and|but|oh|also|hey|hi|hello|well|ugh|omg|please|pls|"
+            r"quick question)[\s,.!-]+){1,3}")
+_QUESTION_OPENERS = re.compile(r"^\s*" + _OPENERS + r"\b|^\s*" + _FILLERS + _OPENERS + r"\s+\w", re.IGNORECASE)
+# A question after a comma: "about 15k, can they take my house" ("yes, do it" asks nothing).
+_CLAUSE_QUESTION = re.compile(
+    r"[,;:]\s*" + _FILLERS.replace("{1,3}", "{0,3}") + r"(can|could|will|would|is|are|what|whats|what's|how|when|why|"
+    r"should|where|does|do (i|they|you|we)|did (i|they|you))\s+\w",
     re.IGNORECASE,
 )
 
 
 def looks_like_a_question(text: str) -> bool:
-    """A question mark, or a sentence that opens like a question ("can they take my car")."""
-    return (text or "").rstrip().endswith("?") or bool(_QUESTION_OPENERS.match(text or ""))
+    """A question mark, or a sentence (or a clause after a comma) that opens like a question
+    ("can they take my car")."""
+    text = text or ""
+    return text.rstrip().endswith("?") or bool(_QUESTION_OPENERS.match(text) or _CLAUSE_QUESTION.search(text))
 
 
 def split_parts(text: str) -> List[str]:
@@ -235,6 +250,11 @@ def read(
         single = {"text": text, "intent": intent, "faq": faq[0] if faq else None, "faq_confidence": faq[1] if faq else 0}
         found = _asked_in(single)
         asked = [found] if found is not None else []
+
+    if holds and _WHAT_IS_IT.search(text or "") and not any(a.kind == ASKED_NOTICE for a in asked):
+        # "i got a 1058 whats that": the holder asks what their notice is, whatever the
+        # answer picker guessed.
+        asked = [Asked(ASKED_NOTICE, text=text)] + [a for a in asked if a.key != "faq/lt11_vs_1058"]
 
     threat_only = intent == REPORT_LEVY and not (set(levy_roles) & {levy.MADE, "unclear"})
     final = intent

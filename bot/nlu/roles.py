@@ -6,7 +6,7 @@ received), the 10th is printed on it (no role). For each date, left to right:
    and that date's own cue ("received an LT11 dated Nov 13 on Nov 20": Nov 20 arrived);
 2. failing that, the nearest cue after it, up to a comma ("oct 3 is the date on it");
 3. failing that, a date joined to the previous one by "and" or a comma shares its role
-   ("got a CP504 on 11/21 and an LT11 on 11/24");
+   ("got a CP504 on 11/21 and an LT11 on 11/24"), unless a new subject starts between them;
 4. no cue: no role, which the contract reads as "printed or unspecified".
 A date about something else (the day a levy hit, today's date) is marked NOT_NOTICE.
 """
@@ -64,6 +64,10 @@ _BOUNDARIES = frozenset({"but", "and", ";", ".", "!", "?", "though", "although",
                          "plus", "also", "so", "because", "cause", "cuz", "bc", "then", "&", "tho",
                          "\n", "...", "!!", "!!!", "??"})
 _SHARING = frozenset({"and", ",", "&"})
+# A new subject starts a new statement: "levied yesterday and i have an lt11 from october 1"
+# shares nothing ("got a CP504 on 11/21 and an LT11 on 11/24" does).
+_SUBJECTS = frozenset({"i", "im", "i'm", "ive", "i've", "we", "they", "he", "she", "it", "its", "it's", "theyre",
+                       "they're"})
 WINDOW = 8
 
 Span = Tuple[int, int]
@@ -123,7 +127,7 @@ def _joined(words: Sequence[str], previous: Span, span: Span) -> bool:
     """Only "and", commas and non-cue words lie between two dates, with no other boundary."""
     between = words[previous[1]:span[0]]
     return any(w in _SHARING for w in between) and not any(
-        w in _BOUNDARIES and w not in _SHARING for w in between
+        (w in _BOUNDARIES and w not in _SHARING) or w in _SUBJECTS for w in between
     )
 
 

@@ -119,6 +119,37 @@ async def test_unchanged_facts_are_not_assessed_twice(domain):
     assert responses(messages) == ["utter_anything_else"] and slot_events(events) == {"advisor_offered": False}
 
 
+def said(response):
+    return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
+
+
+async def test_nothing_new_after_the_summary_never_says_the_same_twice(domain):
+    _, events = await run_action(ActionAssessRisk(), make_tracker(INTAKE), domain)
+    done = dict(INTAKE, assessed_facts=slot_events(events)["assessed_facts"])
+    # "Rosa" after "anything else?": what the assistant can do, not the same question again.
+    messages, _ = await run_action(ActionAssessRisk(), make_tracker(done, text="Rosa", events=[said("utter_anything_else")]), domain)
+    assert responses(messages) == ["utter_intake_complete"]
+    # A third message it can't use: the advisor offer, as after two misunderstandings.
+    messages, events = await run_action(ActionAssessRisk(), make_tracker(done, text="after 6pm", events=[said("utter_intake_complete")]), domain)
+    assert messages == [] and slot_events(events) == {"advisor_offered": True, "escalation_reason": "fallback", "wants_advisor": None}
+    # With the case at the advisors' already, no offer: the two answers take turns.
+    messages, _ = await run_action(ActionAssessRisk(), make_tracker(dict(done, case_id="7"), text="ok", events=[said("utter_intake_complete")]), domain)
+    assert responses(messages) == ["utter_anything_else"]
+
+
+async def test_a_way_to_be_reached_after_the_summary_is_a_wish_for_an_advisor(domain):
+    _, events = await run_action(ActionAssessRisk(), make_tracker(INTAKE), domain)
+    done = dict(INTAKE, assessed_facts=slot_events(events)["assessed_facts"])
+    messages, events = await run_action(ActionAssessRisk(), make_tracker(done, text="my cell is 555 201 9988"), domain)
+    # The offer form completes at once (wants_advisor is set) and the contact form asks the rest.
+    assert messages == [] and slot_events(events) == {
+        "advisor_offered": True, "escalation_reason": "user_requested", "wants_advisor": True,
+        "contact_method": "phone", "contact_phone": "+15552019988"}
+    # A question about texting is a question, not contact details.
+    messages, _ = await run_action(ActionAssessRisk(), make_tracker(done, text="can you text me the deadline?"), domain)
+    assert responses(messages) == ["utter_anything_else"]
+
+
 async def test_low_risk(domain):
     messages, _ = await run_action(ActionAssessRisk(), make_tracker({"notice_code": "CP14", "levy_status": "none"}), domain)
     assert responses(messages)[0] == "utter_risk_low"
@@ -174,6 +205,20 @@ async def test_asking_for_a_person_on_sms_uses_the_texting_number(domain):
     slots = slot_events(events)
     assert slots["escalation_reason"] == "user_requested"
     assert slots["contact_method"] == "phone" and slots["contact_phone"] == "+15552014433"
+
+
+async def test_a_way_to_reach_them_given_with_the_request_is_taken(domain):
+    tracker = make_tracker(text="talk to a person, email me at kim@example.com", intent="request_human")
+    slots = slot_events((await run_action(ActionAcceptAdvisor(), tracker, domain))[1])
+    assert slots["contact_method"] == "email" and slots["contact_email"] == "kim@example.com"
+    # On SMS "call me" is the number they text from; on the web the contact form asks for it.
+    sms = make_tracker(text="call me", intent="request_human", sender_id="+15552014433", channel="sms")
+    assert slot_events((await run_action(ActionAcceptAdvisor(), sms, domain))[1])["contact_phone"] == "+15552014433"
+    web = slot_events((await run_action(ActionAcceptAdvisor(), make_tracker(text="call me", intent="request_human"), domain))[1])
+    assert web["contact_method"] == "phone" and "contact_phone" not in web
+    # Details already given are not replaced by the words of a later request.
+    kept = make_tracker({"contact_method": "email"}, text="just call me", intent="request_human")
+    assert "contact_method" not in slot_events((await run_action(ActionAcceptAdvisor(), kept, domain))[1])
 
 
 async def test_declining_gives_the_firm_phone(domain, monkeypatch):

@@ -148,8 +148,20 @@ async def test_no_code_is_reasked_then_skip_is_offered(domain):
     assert values(events)["notice_code"] is None
     assert responses(messages) == ["utter_invalid_notice_code"]
     failures = slot_events(events)["form_failures"]
-    messages, _ = await validate(answer("the scary one", "notice_code", slots={"form_failures": failures}), domain)
+    messages, events = await validate(answer("the scary one", "notice_code", slots={"form_failures": failures}), domain)
     assert responses(messages) == ["utter_invalid_notice_code", "utter_ask_skip_or_person"]
+    # A third miss: the question is left for now, as "skip" would leave it, and the count starts over.
+    failures = slot_events(events)["form_failures"]
+    messages, events = await validate(answer("the blue one", "notice_code", slots={"form_failures": failures}), domain)
+    assert responses(messages) == ["utter_moving_on"] and values(events)["notice_code"] == "unknown"
+    assert "notice_code" not in slot_events(events)["form_failures"]
+
+
+async def test_the_ways_to_reach_them_are_never_left(domain):
+    messages, events = await validate(answer("blue", "contact_phone", form="contact_form",
+                                             slots={"contact_method": "phone", "form_failures": {"contact_phone": 2}}), domain)
+    assert responses(messages) == ["utter_invalid_phone"]  # no "skip" offered: it can't be skipped
+    assert values(events).get("contact_phone") is None
 
 
 async def test_dont_know_the_code_is_accepted_as_unknown(domain):
@@ -359,6 +371,19 @@ async def test_a_threat_in_the_levy_answer_is_kept_apart(domain):
     assert values(events)["levy_status"] == "none" and values(events)["levy_threatened"] == "bank"
 
 
+async def test_the_levy_answer_is_heard_before_the_next_question(domain):
+    # A levy made gets its acknowledgement; a threat says nothing is taken yet, once.
+    messages, _ = await validate(answer("they took my paycheck already!!", "levy_status", form="situation_form"), domain)
+    assert responses(messages)[0] == "utter_levy_ack" and messages[0]["targets"] == "your wages"
+    messages, events = await validate(answer("nothing taken but they say they will garnish my wages", "levy_status",
+                                             form="situation_form", slots={"levy_threatened": "bank"}), domain)
+    assert responses(messages)[0] == "utter_levy_threatened" and values(events)["levy_threatened"] == "bank,wages"
+    assert "utter_faq/wage_levy" not in responses(messages)  # a statement, not a question
+    messages, events = await validate(answer("no but they will take my bank account", "levy_status",
+                                             form="situation_form", slots={"levy_threatened": "bank"}), domain)
+    assert "utter_levy_threatened" not in responses(messages) and "levy_threatened" not in values(events)
+
+
 @pytest.mark.parametrize(
     "slot, text, response",
     [
@@ -480,6 +505,21 @@ async def test_a_phone_number_is_not_a_best_time(domain):
     assert values(events)["contact_phone"] == "+15557771212" and responses(messages) == ["utter_phone_noted"]
 
 
+@pytest.mark.parametrize("slot, text, fact", [
+    ("best_time", "lt11", {"notice_code": "LT11"}), ("best_time", "nov 10", {"notice_date": "2026-11-10"}),
+    ("contact_name", "nov 10", {"notice_date": "2026-11-10"}),
+])
+async def test_the_notice_or_its_date_is_no_time_and_no_name(domain, slot, text, fact):
+    # The domain's global mappings hand the fact in with the free text; the fact is taken, the
+    # question stays open, and nothing says "I didn't understand".
+    slots = {"contact_method": "phone", "contact_phone": "+15552014433", "best_time": "mornings"}
+    slots.pop(slot, None)
+    messages, events = await validate(answer(text, slot, form="contact_form", slots=slots,
+                                             candidates={slot: text, **fact}), domain)
+    assert values(events)[slot] is None and values(events)[next(iter(fact))] == next(iter(fact.values()))
+    assert "utter_question_not_understood" not in responses(messages) and "form_failures" not in slot_events(events)
+
+
 @pytest.mark.parametrize("text, intent", [("Dave", "goodbye"), ("Ana Maria", "greet")])
 async def test_short_names_are_names_whatever_the_intent(domain, text, intent):
     _, events = await validate(answer(text, "contact_name", form="contact_form", intent=intent, candidates={},
@@ -508,3 +548,9 @@ async def test_values_kept_from_earlier_are_not_judged_by_the_new_message(domain
     tracker = form_tracker("contact_form", None, "i want a person now please", "request_human", slots, slots, [], before)
     messages, events = await validate(tracker, domain)
     assert values(events) == {} and messages == []
+
+
+async def test_hold_on_is_no_failed_answer(domain):
+    messages, events = await validate(answer("hold on let me find it", "notice_date", slots={"notice_code": "LT11"}), domain)
+    assert responses(messages) == ["utter_take_your_time"]
+    assert values(events).get("notice_date") is None and "form_failures" not in slot_events(events)

@@ -99,3 +99,26 @@ def test_email_address(text, expected):
 )
 def test_contact_method(text, expected):
     assert answers.contact_method(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("text me", {"contact_method": "phone"}),
+     ("555 201 9988", {"contact_method": "phone", "contact_phone": "+15552019988"}),
+     ("my cell is (555) 201-9988", {"contact_method": "phone", "contact_phone": "+15552019988"}),
+     ("email me at Rosa@Example.com", {"contact_method": "email", "contact_email": "rosa@example.com"}),
+     ("email me", {"contact_method": "email"}),
+     # none of these offers a way to be reached
+     ("the irs called me", {}), ("my notice number is LT11", {}), ("Rosa", {}), ("after 6pm", {})],
+)
+def test_contact_offered_unasked(text, expected):
+    assert answers.offered_contact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("hold on let me find it", True), ("one sec", True), ("ok hang on", True), ("let me check", True),
+    ("brb", True), ("im looking for it", True),
+    ("nov 10", False), ("hold", False), ("they put a hold on my account", False), ("i dont have it", False),
+])
+def test_asking_to_wait(text, expected):
+    assert answers.asks_to_wait(text) is expected

@@ -41,7 +41,7 @@ QUESTIONS = (
 # kind -> (phrasing, what its answer says)
 DIGRESSIONS: Dict[str, Sequence[Tuple[str, Optional[str]]]] = {
     "faq": (
-        ("whats the difference between a lien and a levy", "A lien and a levy are different"),
+        ("wait whats the difference between a lien and a levy", "A lien and a levy are different"),
         ("can they take my social security??", "Social Security"),
         ("what is a cdp hearing", "Collection Due Process"),
     ),

@@ -74,8 +74,13 @@ def test_levy_targets(text, targets):
     ("They say they're going to take money from my bank account.", "bank", "threatened"),
     ("they will garnish my wages", "wages", "threatened"),
     ("wages and bank at risk", "bank", "threatened"),
+    # a threat ended with a scared "??" is still a threat; a question opener makes it a question
+    ("they are gonna take my bank acct??", "bank", "threatened"),
+    ("they're going to take my paycheck?", "wages", "threatened"),
+    ("are they going to take my bank account?", "bank", "asked"),
     # asked: a question
     ("can they take my car?", "other", "asked"),
+    ("they can take my car?", "other", "asked"),
     ("is my bank account safe", "bank", "asked"),
     # the words don't say: the question asked or the intent decides
     ("my bank account", "bank", None),

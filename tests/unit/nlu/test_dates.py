@@ -88,6 +88,11 @@ def test_a_date_shares_the_role_of_the_date_it_is_joined_to():
     ]
 
 
+def test_a_new_subject_after_and_shares_no_role():
+    # The day the levy hit is no notice date (and left out); the notice's own date is kept.
+    assert dates_of("my bank got levied yesterday and i have an lt11 from october 1") == [("2026-10-01", None)]
+
+
 def test_not_until_is_an_arrival_not_a_deadline():
     assert dates_of("it didnt get here until 11/9") == [("2026-11-09", "received")]
 

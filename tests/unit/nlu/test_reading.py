@@ -45,9 +45,17 @@ def test_a_levy_made_stays_a_levy_and_a_threat_alone_does_not():
 @pytest.mark.parametrize("text, intent", [
     ("i need a person, i have an lt11 dated nov 10", "report_notice"),
     ("can i talk to someone about my lt11", "ask_about_notice"),
+    ("yes get me help today", "affirm"),
+    ("can you have someone call me tomorrow", "inform"),
+    ("actually yes call me", "affirm"),
 ])
 def test_asking_for_a_person_wins(text, intent):
     assert reading(text, intent).intent == "request_human"
+
+
+@pytest.mark.parametrize("text", ["call me after 5pm", "call me at 555 201 4433"])
+def test_call_me_with_details_answers_the_contact_form(text):
+    assert reading(text, "inform").intent == "inform"
 
 
 def test_are_you_a_real_person_is_no_request():
@@ -92,6 +100,12 @@ def test_a_statement_is_no_question():
     assert found.asked == ()
 
 
+@pytest.mark.parametrize("text", ["i got a 1058 whats that", "got an lt11 today. what does it mean", "i have an LT11 wat is it"])
+def test_what_is_it_after_naming_the_notice_asks_about_the_notice(text):
+    found = reading(text, "report_notice", faq=("faq/lt11_vs_1058", 0.95))
+    assert found.intent == "report_notice" and [a.kind for a in found.asked] == [ASKED_NOTICE]
+
+
 def test_a_notice_question_from_its_holder():
     found = reading("I got an LT11 in the mail, what does it mean?", "ask_about_notice")
     assert [a.kind for a in found.asked] == [ASKED_NOTICE]
@@ -108,12 +122,17 @@ def test_corrections(text, expected):
 def test_feelings():
     assert reading("lt11 dated nov 10 and im terrified", "report_notice").feelings
     assert reading("this is so scary", "feeling_worried").feelings
+    assert reading("hi i got a scary letter from irs says LT11 at top", "report_notice").feelings
     assert not reading("its the scary looking one", "inform").feelings
     assert not reading("lt11 dated nov 10", "report_notice").feelings
 
 
 @pytest.mark.parametrize("text, expected", [("can they take my car", True), ("whens my deadline", True),
-                                            ("my car?", True), ("my car", False), ("about 15k", False)])
+                                            ("my car?", True), ("my car", False), ("about 15k", False),
+                                            ("wait what is a levy exactly", True), ("ok so how do i stop it", True),
+                                            ("sorry, when is my deadline", True), ("ok", False), ("wait", False),
+                                            ("about 15k, can they take my house", True), ("yes, do it", False),
+                                            ("nothing taken but they say they will garnish my wages", False)])
 def test_questions(text, expected):
     assert looks_like_a_question(text) is expected
 

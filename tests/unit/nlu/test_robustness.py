@@ -22,6 +22,10 @@ VOCABULARY = [
 ]
 
 
+# The roles the domain declares for each entity (domain.yml, entities).
+ROLES = {"notice_date": (None, "received", "reply_by"), "levy_target": (None, "made", "threatened", "asked")}
+
+
 def _check_well_formed(text, found):
     assert isinstance(found, list)
     previous = -1
@@ -33,7 +37,7 @@ def _check_well_formed(text, found):
         previous = entity["start"]
         words = text[entity["start"]:entity["end"]]
         assert words.strip() == words and words  # no stray spaces at the edges
-        assert entity.get("role") in (None, "received", "reply_by")
+        assert entity.get("role") in ROLES.get(entity["entity"], (None,))
         if entity["entity"] == "notice_date":
             dt.date.fromisoformat(entity["value"])
             assert entity["additional_info"]["text"] == words
