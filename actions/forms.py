@@ -182,6 +182,16 @@ def read_notice_code(value: Any, tracker: Tracker) -> Answer:
     return Answer(match.code, said=said)
 
 
+def _vague_replacement(tracker: Tracker) -> bool:
+    """The latest message's notice date is relative or approximate, and nothing in it says it
+    corrects the one we have: no correction words, no notice named with it."""
+    entities = tracker.latest_message.get("entities", [])
+    if reading_of(tracker).get("correction") or any(e.get("entity") == "notice_code" for e in entities):
+        return False
+    dates = [e for e in entities if e.get("entity") == "notice_date" and e.get("role") is None]
+    return bool(dates) and all(_needs_read_back(e) for e in dates)
+
+
 def read_notice_date(value: Any, tracker: Tracker, read_back: bool = True) -> Answer:
     """`read_back`: a relative date ("yesterday") waits for the taxpayer's yes (notice form);
     elsewhere it is used at once, and the deadline told with it names the calendar date."""
@@ -398,7 +408,12 @@ class IntakeValidation(FormValidationAction, ABC):
             else:
                 values["notice_code"] = previous_slot_value(tracker, "notice_code")
         date = tracker.get_slot("notice_date")
-        if changed_this_turn(tracker, "notice_date", date):
+        before = previous_slot_value(tracker, "notice_date")
+        if changed_this_turn(tracker, "notice_date", date) and before not in (None, SKIPPED) and _vague_replacement(tracker):
+            # "the irs called me last week": a vague day in passing never moves a deadline
+            # already told; a correction says so ("sorry, it's dated last friday").
+            values["notice_date"] = before
+        elif changed_this_turn(tracker, "notice_date", date):
             found = read_notice_date(date, tracker, read_back=False)
             if found.answered:
                 IntakeValidation._take("notice_date", found, values, messages, {})
@@ -515,7 +530,8 @@ def _yes_no(value: Any, tracker: Tracker, reader: Callable[[str], Optional[bool]
         return Answer(value)
     text = str(value or "")
     parsed = reader(text)
-    if parsed is None and text == latest_text(tracker):
+    if parsed is None and text == latest_text(tracker) and not answers.says_both(text):
+        # "yes and no" is neither, whatever the classifier heard.
         parsed = {"affirm": True, "deny": False}.get(latest_intent(tracker))
     found = _read(parsed, tracker, "utter_invalid_yes_no")
     found.is_question = not found.answered and looks_like_a_question(text)

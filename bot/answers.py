@@ -28,10 +28,15 @@ _NO = re.compile(
 _BOTH = re.compile(r"(?=.*\byes\b)(?=.*\bno\b)", re.I)
 
 
+def says_both(text: str) -> bool:
+    """"yes and no", "no... well yes": an answer that is neither."""
+    return bool(_BOTH.search(text or ""))
+
+
 def yes_no(text: str) -> Optional[bool]:
     """True for a yes, False for a no, None when the answer is neither or both."""
     text = (text or "").strip()
-    if _BOTH.search(text):  # "yes and no", "no... well yes"
+    if says_both(text):
         return None
     yes, no = bool(_YES.search(text)), bool(_NO.search(text))
     if yes == no:

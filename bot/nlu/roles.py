@@ -8,7 +8,8 @@ received), the 10th is printed on it (no role). For each date, left to right:
 3. failing that, a date joined to the previous one by "and" or a comma shares its role
    ("got a CP504 on 11/21 and an LT11 on 11/24"), unless a new subject starts between them;
 4. no cue: no role, which the contract reads as "printed or unspecified".
-A date about something else (the day a levy hit, today's date) is marked NOT_NOTICE.
+A date about something else (the day a levy hit, today's date, the day the taxpayer mailed
+or called) is marked NOT_NOTICE.
 """
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ _NOT_NOTICE = frozenset({
     "levied", "froze", "frozen", "garnished", "seized", "emptied", "drained", "took", "taken",
     "grabbed", "cleaned", "levy", "levies", "garnishment",
 })
+# What the taxpayer did on a day ("i already mailed the form 12153 last week", "we called
+# them on monday"): that day is not the notice's either. Only with "i" or "we" before it
+# ("they mailed it nov 10" is the IRS sending the notice).
+_TAXPAYER_ACTS = frozenset({
+    "mailed", "sent", "filed", "submitted", "faxed", "paid", "called", "requested", "signed", "applied",
+    "emailed", "dropped", "mail", "send", "file", "submit", "fax", "pay", "call", "request", "sign", "apply",
+})
+_FIRST_PERSON = frozenset({"i", "we", "ive", "i've", "weve", "we've", "id", "i'd", "im", "i'm"})
 _PAPER = frozenset({"notice", "notices", "letter", "letters", "ltr", "notification"})
 # "it says": printed, unless the words after the date say what it is ("my letter says
 # december 3 is the last day to respond").
@@ -80,6 +89,8 @@ def _cue(words: Sequence[str], i: int) -> Optional[str]:
         return _PAIRS[(words[i - 1], word)]
     if word in _UNTIL and any(w in _NEGATIONS for w in words[max(0, i - 4):i]):
         return ROLE_RECEIVED
+    if word in _TAXPAYER_ACTS and any(w in _FIRST_PERSON for w in words[max(0, i - 3):i]):
+        return NOT_NOTICE
     if word in _NOT_NOTICE:
         if word in ("levy", "levies") and i + 1 < len(words) and words[i + 1] in _PAPER:
             return None  # "a levy notice": paper, the cue is further left

@@ -317,6 +317,27 @@ async def test_a_date_corrected_inside_the_situation_form_restates_the_deadline(
     assert values(events)["levy_status"] is None and "form_failures" not in slot_events(events)
 
 
+@pytest.mark.parametrize("text, kept", [
+    ("the irs called me last week", True),  # a vague day in passing moves no deadline
+    ("sorry, it's dated last friday", False),  # a correction does
+])
+async def test_a_vague_day_in_passing_never_replaces_the_notice_date(domain, text, kept):
+    new_date = extract_entities(text, TODAY)[0]["value"]
+    before = [{"event": "slot", "name": "notice_code", "value": "LT11"}, {"event": "slot", "name": "notice_date", "value": "2026-11-10"}]
+    tracker = form_tracker("situation_form", "levy_status", text, "inform",
+                           {"notice_code": "LT11", "notice_date": new_date, "deadline_told": "LT11|2026-11-10|||2026-11-27"},
+                           {"levy_status": text}, [], before)
+    tracker.events.insert(len(before) + 2, {"event": "slot", "name": "notice_date", "value": new_date})
+    messages, events = await validate(tracker, domain)
+    assert values(events)["notice_date"] == ("2026-11-10" if kept else new_date)
+    assert ("utter_deadline_open" in responses(messages)) is not kept
+
+
+async def test_yes_and_no_is_no_answer_whatever_the_intent(domain):
+    messages, events = await validate(answer("yes and no", "hardship", form="situation_form", intent="affirm"), domain)
+    assert values(events)["hardship"] is None and responses(messages) == ["utter_invalid_yes_no"]
+
+
 async def test_a_date_that_cannot_be_right_keeps_the_old_one(domain):
     before = [{"event": "slot", "name": "notice_date", "value": "2026-11-10"}]
     tracker = form_tracker("situation_form", "levy_status", "sorry its actually dated december 20", "inform",

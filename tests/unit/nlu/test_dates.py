@@ -93,6 +93,16 @@ def test_a_new_subject_after_and_shares_no_role():
     assert dates_of("my bank got levied yesterday and i have an lt11 from october 1") == [("2026-10-01", None)]
 
 
+@pytest.mark.parametrize("text", ["i already mailed the form 12153 last week", "we called them on monday",
+                                  "i sent my payment on 11/20", "i've filed the form nov 18"])
+def test_the_day_the_taxpayer_acted_is_no_notice_date(text):
+    assert dates_of(text) == []
+
+
+def test_the_irs_mailing_a_notice_is_its_date():
+    assert dates_of("they mailed it nov 10") == [("2026-11-10", None)]
+
+
 def test_not_until_is_an_arrival_not_a_deadline():
     assert dates_of("it didnt get here until 11/9") == [("2026-11-09", "received")]
 
