@@ -289,6 +289,8 @@ class IntakeValidation(FormValidationAction, ABC):
             slot: value for slot, value in tracker.slots_to_validate().items()
             if slot != REQUESTED_SLOT and changed_this_turn(tracker, slot, value)
         }
+        if now and requested in required and answers.goes_back(latest_text(tracker)):
+            return await self._go_back(dispatcher, tracker, domain, required, requested)
         values: Dict[str, Any] = {}
         messages: List[Dict[str, Any]] = []
         failures = dict(tracker.get_slot("form_failures") or {})
@@ -454,6 +456,21 @@ class IntakeValidation(FormValidationAction, ABC):
         values[requested] = None
         messages.append({"response": "utter_answer_corrected"})
         return True
+
+    async def _go_back(self, dispatcher, tracker: Tracker, domain: DomainDict, required: List[str],
+                       requested: str) -> List[Dict[Text, Any]]:
+        """"go back": the answer before this question is cleared, so the form asks it again."""
+        earlier = [s for s in required[: required.index(requested)] if tracker.get_slot(s) is not None]
+        events: List[Dict[Text, Any]] = [SlotSet(requested, None)]
+        if not earlier:
+            dispatcher.utter_message(response="utter_nothing_to_go_back")
+        else:
+            dispatcher.utter_message(response="utter_going_back")
+            events.append(SlotSet(earlier[-1], None))
+            tracker.slots[earlier[-1]] = None
+        tracker.slots[requested] = None
+        next_slot = await self._next_slot(dispatcher, tracker, domain)
+        return events + ([next_slot] if next_slot is not None else [])
 
     async def _next_slot(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Optional[Dict[str, Any]]:
         """As rasa_sdk's FormValidationAction: the next question when required_slots is custom."""
@@ -689,19 +706,21 @@ class ValidateContactForm(IntakeValidation):
             return Answer("any time")
         if self._digression_words(text, tracker) and not answers.says_a_time(text):
             return Answer(is_question=True, problem="utter_ask_best_time")  # "thanks", "im so scared"
+        change = self._contact_change(text, tracker)
+        if change is not None:
+            return change
         phone = answers.phone_number(text)
         if phone and not answers.says_a_time(re.sub(r"[\d().+\-\s]{7,}", " ", text)):
-            # A number is not a time: it is the number to call (a new one is noted), and the
-            # time is asked again.
-            if phone != tracker.get_slot("contact_phone"):
-                return Answer(more={"contact_phone": phone}, problem="utter_phone_noted", counts_as_failure=False)
-            return Answer(problem="utter_invalid_best_time_phone")
+            return Answer(problem="utter_invalid_best_time_phone")  # the number we have, again
         rest = _notice_facts_left_out(text, tracker)
         if self._free_text_question(text, tracker) or (rest is not None and not answers.says_a_time(rest)):
             return Answer(is_question=True, problem="utter_ask_best_time")  # "lt11", "nov 10" are no time
         return Answer(text[:MAX_TIME_LENGTH])
 
     def read_contact_name(self, value: Any, tracker: Tracker) -> Answer:
+        change = self._contact_change(str(value or ""), tracker)
+        if change is not None:
+            return change
         text = re.sub(r"^(my name is|i'?m|it'?s|this is|call me)\s+", "", str(value or "").strip(), flags=re.I)
         if self._free_text_question(str(value or ""), tracker) or _notice_facts_left_out(str(value or ""), tracker) is not None or (
             self._digression_words(str(value or ""), tracker) and not _looks_like_a_name(text)
@@ -710,6 +729,20 @@ class ValidateContactForm(IntakeValidation):
         if wants_to_skip(tracker) or not text or any(ch.isdigit() for ch in text):
             return Answer(SKIPPED)
         return Answer(text[:MAX_NAME_LENGTH].strip(" .!"))
+
+    @staticmethod
+    def _contact_change(text: str, tracker: Tracker) -> Optional[Answer]:
+        """"actually email me instead, sam@example.org" when the time or the name is asked: a new
+        way to reach them is noted (the form then asks what it still lacks), and the question
+        waits. A time said with it is no time here ("call me at 555 777 1212 after 5" keeps
+        only the number): the question is asked again."""
+        if text.strip() != latest_text(tracker).strip():
+            return None
+        changes = {slot: value for slot, value in answers.offered_contact(text).items() if value != tracker.get_slot(slot)}
+        if not changes:
+            return None
+        noted = "utter_phone_noted" if set(changes) <= {"contact_phone", "contact_method"} and "contact_phone" in changes else "utter_contact_noted"
+        return Answer(more=changes, problem=noted, counts_as_failure=False)
 
     @staticmethod
     def _digression_words(text: str, tracker: Tracker) -> bool:

@@ -178,6 +178,18 @@ _WAIT = re.compile(
 )
 
 
+# "go back", "wait go back": the question before, again (not "go back to the start").
+_GO_BACK = re.compile(
+    r"^\W*((wait|oops|sorry|no|oh|um+|hold on)[\s,.!]+)*(can we |can i |let'?s |lets |please |pls )?"
+    r"(go back|back up|previous question|last question|undo( that)?)( one| a step| please| pls)?\W*$",
+    re.I,
+)
+
+
+def goes_back(text: str) -> bool:
+    return bool(_GO_BACK.match(text or ""))
+
+
 def asks_to_wait(text: str) -> bool:
     return bool(_WAIT.search(text or ""))
 

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from bot import answers
 from bot.nlu import levy
 
 REPORT_NOTICE, REPORT_LEVY, ASK_DEADLINE = "report_notice", "report_levy", "ask_deadline"
@@ -45,7 +46,7 @@ _HOLDING = re.compile(
     re.IGNORECASE,
 )
 _FEELINGS = re.compile(
-    r"\b(scared|so scary|really scary|very scary|this is scary|scary (letter|notice|mail|envelope)|scares me|scaring me|terrified|terrifying|afraid|frightened|freaking out|freaked out|panic\w*|"
+    r"^\W*help\b(?! me (with|understand|figure))|\b(scared|so scary|really scary|very scary|this is scary|scary (letter|notice|mail|envelope)|scares me|scaring me|terrified|terrifying|afraid|frightened|freaking out|freaked out|panic\w*|"
     r"worried|worrying|anxious|anxiety|stressed|stressing|stress|overwhelmed|desperate|nervous|"
     r"crying|can'?t sleep|cant sleep|losing my mind|help me please|please help|so worried|"
     r"i'?m (so )?lost|shaking|horrified|upset|devastated|sick to my stomach)\b",
@@ -86,6 +87,13 @@ _WANTS_PERSON = re.compile(
 # "what's that", "what does it mean": about the thing just named (the notice, in a report).
 _WHAT_IS_IT = re.compile(r"\b(what'?s|whats|wats|what is|wat is|what does|what do)\s+(that|this|it|they)(\s+mean\w*)?\W*$",
                          re.IGNORECASE)
+# "thanks bye", "ok bye thank you": a goodbye, whatever thanks come with it.
+_SIGNS_OFF = re.compile(
+    r"^\W*((ok|okay|k|thanks|thank you|thank u|thank you so much|ty|thx|great|cool|alright|all right|perfect)[\s,.!]+)*"
+    r"(bye|goodbye|good bye|bye bye|byee+|cya|see ya|gotta go|got to go|gtg|ttyl|talk later|have a good (day|night|one))"
+    r"([\s,.!]+(thanks|thank you|thank u|ty|thx|now|for now))*[\s,.!]*$",
+    re.IGNORECASE,
+)
 # An answer-shaped message the classifier is unsure of, with nothing in it an intake can use,
 # outside a form is noise ("blorp zzz"): the fallback says so (inside a form the validator
 # still reads it as an answer).
@@ -237,6 +245,10 @@ def read(
         return Reading(OTHER_LANGUAGE, intent, language="es", **common)
     if intent in KEEPS_INTENT:
         return Reading(intent, intent, **common)
+    if _SIGNS_OFF.match(text or ""):
+        return Reading("goodbye", intent, **common)
+    if answers.goes_back(text):
+        return Reading("inform", intent, **common)  # "go back" is for the form, never a goodbye
     if _WANTS_PERSON.search(text or ""):
         return Reading("request_human", intent, **common)
     if intent == "inform" and confidence < UNSURE_INFORM and not entities:

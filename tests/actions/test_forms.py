@@ -518,6 +518,17 @@ async def test_contact_answers(domain, slot, text, value, response):
     assert responses(messages) == ([response] if response else [])
 
 
+@pytest.mark.parametrize("slot", ["best_time", "contact_name"])
+async def test_a_new_way_to_reach_them_is_noted_and_the_question_waits(domain, slot):
+    slots = {"contact_method": "phone", "contact_phone": "+15552014433", "best_time": "mornings"}
+    slots.pop(slot, None)
+    messages, events = await validate(answer("actually email me instead, sam@example.org", slot, form="contact_form",
+                                             slots=slots), domain)
+    found = values(events)
+    assert found[slot] is None and found["contact_method"] == "email" and found["contact_email"] == "sam@example.org"
+    assert responses(messages) == ["utter_contact_noted"] and "form_failures" not in slot_events(events)
+
+
 async def test_a_phone_number_is_not_a_best_time(domain):
     slots = {"contact_method": "phone", "contact_phone": "+15552014433"}
     messages, events = await validate(answer("555-201-4433", "best_time", form="contact_form", slots=slots), domain)
@@ -575,3 +586,14 @@ async def test_hold_on_is_no_failed_answer(domain):
     messages, events = await validate(answer("hold on let me find it", "notice_date", slots={"notice_code": "LT11"}), domain)
     assert responses(messages) == ["utter_take_your_time"]
     assert values(events).get("notice_date") is None and "form_failures" not in slot_events(events)
+
+
+async def test_go_back_asks_the_question_before_again(domain):
+    slots = {"levy_status": "none", "payment_plan": "none"}
+    messages, events = await validate(answer("go back", "unfiled_returns", form="situation_form", slots=slots), domain)
+    assert responses(messages) == ["utter_going_back"]
+    assert slot_events(events)["payment_plan"] is None and slot_events(events)["unfiled_returns"] is None
+    assert "levy_status" not in slot_events(events)  # only the one answer before is asked again
+    # At the first question of a form there is nothing of this form to go back to.
+    messages, events = await validate(answer("go back", "levy_status", form="situation_form"), domain)
+    assert responses(messages) == ["utter_nothing_to_go_back"] and values(events) == {"levy_status": None}

@@ -122,3 +122,11 @@ def test_contact_offered_unasked(text, expected):
 ])
 def test_asking_to_wait(text, expected):
     assert answers.asks_to_wait(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("go back", True), ("wait go back", True), ("can we go back", True), ("lets go back please", True),
+    ("go back to the start", False), ("i want to go back to bed", False), ("back", False),
+])
+def test_going_back(text, expected):
+    assert answers.goes_back(text) is expected

@@ -119,7 +119,19 @@ def test_corrections(text, expected):
     assert is_correction(text) is expected
 
 
+@pytest.mark.parametrize("text, intent", [("thanks bye", "thank"), ("ok bye thank you", "thank"), ("bye", "goodbye"),
+                                          ("great, gotta go", "affirm")])
+def test_signing_off_is_a_goodbye(text, intent):
+    assert reading(text, intent).intent == "goodbye"
+
+
+def test_thanks_alone_is_no_goodbye():
+    assert reading("thanks so much", "thank").intent == "thank"
+
+
 def test_feelings():
+    assert reading("HELP the irs is taking my money", "report_levy").feelings
+    assert not reading("help me understand my notice", "ask_about_notice").feelings
     assert reading("lt11 dated nov 10 and im terrified", "report_notice").feelings
     assert reading("this is so scary", "feeling_worried").feelings
     assert reading("hi i got a scary letter from irs says LT11 at top", "report_notice").feelings
