@@ -52,6 +52,7 @@ REQUESTED_SLOT = "requested_slot"
 SKIP_INTENTS = ("skip", "dont_know")
 # After this many failed answers to one question, offer "skip" or a person.
 OFFER_SKIP_AFTER = 2
+_PLAN_WORDS = re.compile(r"\b(plan|installment|agreement)\b", re.I)
 # A question that failed this many answers in a row is left, as a person would ("let's leave
 # that for now"), with the value a "skip" gives; never the same three messages again and
 # again. The ways to reach the taxpayer are never left: without them no advisor can call.
@@ -253,6 +254,8 @@ class IntakeValidation(FormValidationAction, ABC):
     # Intents that never answer a question, except these questions ("call me" answers "by
     # phone or by email?").
     answers_despite: Dict[str, Sequence[str]] = {}
+    # Later questions whose own words can answer them before they are asked (slot -> parser).
+    volunteered: Dict[str, Callable[[str], Any]] = {}
 
     @abstractmethod
     def name(self) -> Text:
@@ -330,6 +333,8 @@ class IntakeValidation(FormValidationAction, ABC):
                 # The message corrected the notice or its date, gave them ("lt11" when the best
                 # time was asked), or answered another question ("sorry, I meant letter 1058"
                 # when the date was asked): nothing is wrong.
+                problem = None
+            elif self._volunteered(tracker, required, requested, values, messages):
                 problem = None
             elif problem.is_question:
                 asked_instead, problem = True, None
@@ -435,6 +440,23 @@ class IntakeValidation(FormValidationAction, ABC):
                 messages.append({"response": DATE_PROBLEM_RESPONSES[problem]})
                 corrected = True
         return corrected
+
+    def _volunteered(self, tracker: Tracker, required: List[str], requested: str, values: Dict[str, Any],
+                     messages: List[Dict[str, Any]]) -> bool:
+        """"its my business, im a contractor" when hardship is asked: the answer to a later
+        question of this form, in words only that question uses, is noted for it; the question
+        asked waits."""
+        text = latest_text(tracker)
+        for slot, parse in self.volunteered.items():
+            if slot == requested or slot not in required or tracker.get_slot(slot) is not None:
+                continue
+            value = parse(text)
+            if value is not None:
+                values[slot] = value
+                values[requested] = None
+                messages.append({"response": "utter_answer_noted"})
+                return True
+        return False
 
     def _corrected_previous_answer(self, tracker: Tracker, required: List[str], requested: str,
                                    values: Dict[str, Any], messages: List[Dict[str, Any]]) -> bool:
@@ -556,6 +578,12 @@ def _yes_no(value: Any, tracker: Tracker, reader: Callable[[str], Optional[bool]
 
 
 class ValidateSituationForm(IntakeValidation):
+    volunteered = {
+        "taxpayer_type": answers.taxpayer_type,
+        # "yes" and "no" answer every question: only words about a plan answer this one unasked.
+        "payment_plan": lambda text: answers.payment_plan(text) if _PLAN_WORDS.search(text) else None,
+    }
+
     def name(self) -> Text:
         return "validate_situation_form"
 

@@ -125,11 +125,17 @@ _CLAUSE_QUESTION = re.compile(
 )
 
 
+# "its an lt11 i think?": a hedge, not a question, when nothing before it opens like one.
+_HEDGED = re.compile(r"\b(i think|i guess|i believe|maybe|probably|not sure|i'?m not sure|im not sure)\W*\?+\W*$",
+                     re.IGNORECASE)
+
+
 def looks_like_a_question(text: str) -> bool:
     """A question mark, or a sentence (or a clause after a comma) that opens like a question
     ("can they take my car")."""
     text = text or ""
-    return text.rstrip().endswith("?") or bool(_QUESTION_OPENERS.match(text) or _CLAUSE_QUESTION.search(text))
+    opens = bool(_QUESTION_OPENERS.match(text) or _CLAUSE_QUESTION.search(text))
+    return opens or (text.rstrip().endswith("?") and not _HEDGED.search(text))
 
 
 def split_parts(text: str) -> List[str]:

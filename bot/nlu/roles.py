@@ -4,7 +4,8 @@
 received), the 10th is printed on it (no role). For each date, left to right:
 1. the nearest cue word before it in the same clause decides, looking past an earlier date
    and that date's own cue ("received an LT11 dated Nov 13 on Nov 20": Nov 20 arrived);
-2. failing that, the nearest cue after it, up to a comma ("oct 3 is the date on it");
+2. failing that, a date right after the notice's code is printed on it ("LT11 11/15/2026");
+   then the nearest cue after it, up to a comma ("oct 3 is the date on it");
 3. failing that, a date joined to the previous one by "and" or a comma shares its role
    ("got a CP504 on 11/21 and an LT11 on 11/24"), unless a new subject starts between them;
 4. no cue: no role, which the contract reads as "printed or unspecified".
@@ -13,6 +14,7 @@ or called) is marked NOT_NOTICE.
 """
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Sequence, Tuple
 
 from bot.nlu.dates import ROLE_RECEIVED, ROLE_REPLY_BY
@@ -49,6 +51,9 @@ _TAXPAYER_ACTS = frozenset({
 })
 _FIRST_PERSON = frozenset({"i", "we", "ive", "i've", "weve", "we've", "id", "i'd", "im", "i'm"})
 _PAPER = frozenset({"notice", "notices", "letter", "letters", "ltr", "notification"})
+# A date right after the notice's code is the date printed on it ("Lt11 11/15/2026 my social
+# security got cut"), unless a cue before it says otherwise ("i received lt11 11/20").
+_CODE_WORD = re.compile(r"^(lt|cp|ltr|l)-?\d{2,4}[a-z]?$|^1058$")
 # "it says": printed, unless the words after the date say what it is ("my letter says
 # december 3 is the last day to respond").
 _WEAK = frozenset({"says", "say", "said"})
@@ -150,6 +155,8 @@ def assign(words: Sequence[str], spans: Sequence[Span]) -> List[Optional[str]]:
     starts = [s[0] for s in spans]
     for n, span in enumerate(spans):
         cue, cue_at = _left(words, span, earlier)
+        if cue is None and span[0] > 0 and _CODE_WORD.match(words[span[0] - 1]):
+            cue = PRINTED
         if cue is None or (cue_at is not None and words[cue_at] in _WEAK):
             cue = _right(words, span, starts[n + 1:]) or cue
         if cue is None and n > 0 and roles[-1] and _joined(words, spans[n - 1], span):

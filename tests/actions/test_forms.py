@@ -597,3 +597,18 @@ async def test_go_back_asks_the_question_before_again(domain):
     # At the first question of a form there is nothing of this form to go back to.
     messages, events = await validate(answer("go back", "levy_status", form="situation_form"), domain)
     assert responses(messages) == ["utter_nothing_to_go_back"] and values(events) == {"levy_status": None}
+
+
+@pytest.mark.parametrize("requested, text, slot, value", [
+    ("hardship", "its my business, im a contractor", "taxpayer_type", "business"),
+    ("levy_status", "i had a plan but missed payments", "payment_plan", "defaulted"),
+])
+async def test_a_later_answer_given_early_is_noted_and_the_question_waits(domain, requested, text, slot, value):
+    messages, events = await validate(answer(text, requested, form="situation_form"), domain)
+    assert values(events)[slot] == value and values(events)[requested] is None
+    assert "utter_answer_noted" in responses(messages) and "form_failures" not in slot_events(events)
+
+
+async def test_a_yes_or_no_is_never_a_later_answer(domain):
+    _, events = await validate(answer("maybe", "hardship", form="situation_form"), domain)
+    assert "payment_plan" not in values(events) and "taxpayer_type" not in values(events)

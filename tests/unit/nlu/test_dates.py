@@ -99,6 +99,11 @@ def test_the_day_the_taxpayer_acted_is_no_notice_date(text):
     assert dates_of(text) == []
 
 
+def test_a_date_right_after_the_code_is_printed_on_it():
+    assert dates_of("Lt11 11/15/2026 my social security got cut") == [("2026-11-15", None)]
+    assert dates_of("i received lt11 11/20") == [("2026-11-20", "received")]
+
+
 def test_the_irs_mailing_a_notice_is_its_date():
     assert dates_of("they mailed it nov 10") == [("2026-11-10", None)]
 

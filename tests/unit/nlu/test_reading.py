@@ -144,7 +144,8 @@ def test_feelings():
                                             ("wait what is a levy exactly", True), ("ok so how do i stop it", True),
                                             ("sorry, when is my deadline", True), ("ok", False), ("wait", False),
                                             ("about 15k, can they take my house", True), ("yes, do it", False),
-                                            ("nothing taken but they say they will garnish my wages", False)])
+                                            ("nothing taken but they say they will garnish my wages", False),
+                                            ("its an lt11 i think?", False), ("is it an lt11 i think?", True)])
 def test_questions(text, expected):
     assert looks_like_a_question(text) is expected
 
