@@ -150,6 +150,23 @@ async def test_a_way_to_be_reached_after_the_summary_is_a_wish_for_an_advisor(do
     assert responses(messages) == ["utter_anything_else"]
 
 
+def faq_message(key, text="how much can they take"):
+    return {"text": text, "intent": {"name": "faq", "confidence": 0.9}, "entities": [],
+            "response_selector": {"faq": {"response": {"intent_response_key": key, "confidence": 0.8}}}}
+
+
+async def test_an_faq_is_answered_for_the_case(domain):
+    from actions.faq import ActionAnswerFaq
+
+    tracker = make_tracker({"levy_status": "social_security"}, text="how much can they take", intent="faq")
+    tracker.latest_message = faq_message("faq/wage_levy")
+    messages, _ = await run_action(ActionAnswerFaq(), tracker, domain)
+    assert responses(messages) == ["utter_faq/social_security_levy"]
+    tracker = make_tracker(text="what is a cdp hearing", intent="faq")
+    tracker.latest_message = faq_message("faq/cdp_hearing", "what is a cdp hearing")
+    assert responses((await run_action(ActionAnswerFaq(), tracker, domain))[0]) == ["utter_faq/cdp_hearing"]
+
+
 async def test_low_risk(domain):
     messages, _ = await run_action(ActionAssessRisk(), make_tracker({"notice_code": "CP14", "levy_status": "none"}), domain)
     assert responses(messages)[0] == "utter_risk_low"
