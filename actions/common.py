@@ -8,8 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import clock
+from bot import answers, clock
 from bot.case import Case
+from bot.nlu.reading import looks_like_a_question
 
 # The widget renders custom payloads (the deadline card); REST and SMS would show them blank.
 WIDGET_CHANNEL = "socketio"
@@ -98,3 +99,10 @@ def last_said(tracker: Tracker) -> Optional[str]:
         if event.get("event") == "bot":
             return (event.get("metadata") or {}).get("utter_action")
     return None
+
+
+def contact_offered(tracker: Tracker) -> Dict[str, str]:
+    """The contact slots the latest message offers unasked ("text me", "call me at 555 201
+    4433"); a question offers none ("can you text me the deadline?")."""
+    text = latest_text(tracker)
+    return {} if looks_like_a_question(text) else answers.offered_contact(text)

@@ -8,10 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import case_from, channel_of, latest_text, said_this_turn
-from bot import answers
+from actions.common import case_from, channel_of, contact_offered, said_this_turn
 from bot.handoff.client import HandoffClient
-from bot.nlu.reading import looks_like_a_question
 from bot.settings import firm_phone
 
 logger = logging.getLogger(__name__)
@@ -39,8 +37,7 @@ class ActionAcceptAdvisor(Action):
         ]
         # "talk to a person, call me at 555 201 4433": the way to reach them is taken too; on SMS
         # a phone without a number is the one they are texting from.
-        text = latest_text(tracker)
-        offered = {} if looks_like_a_question(text) or tracker.get_slot("contact_method") else answers.offered_contact(text)
+        offered = {} if tracker.get_slot("contact_method") else contact_offered(tracker)
         method = offered.get("contact_method") or tracker.get_slot("contact_method")
         phone = offered.get("contact_phone") or tracker.get_slot("contact_phone")
         if channel_of(tracker) == SMS_CHANNEL and E164.match(tracker.sender_id or "") and method in (None, "phone") and not phone:

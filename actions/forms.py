@@ -32,7 +32,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.acknowledge import acknowledge, levy_made, levy_threatened
+from actions.acknowledge import acknowledge, levy_made
 from actions.common import case_from, latest_intent, latest_text, long_date, nothing_answered_yet, reading_of
 from actions.deadline import deadline_is_new, tell_deadline
 from actions.escalation import update_case

@@ -5,11 +5,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import bullet_list, case_from, disclaimer_once, last_said, latest_text
+from actions.common import bullet_list, case_from, contact_offered, disclaimer_once, last_said
 from actions.escalation import update_case
-from bot import answers
 from bot.guidance import next_steps
-from bot.nlu.reading import looks_like_a_question
 from bot.risk import LOW
 
 # The taxpayer sees the strongest reasons only; the advisor sees them all in the case.
@@ -63,8 +61,7 @@ class ActionAssessRisk(Action):
         asks only what is missing). Anything else gets "anything else?", and never the same
         question twice in a row: the second time it says what it can do, the third it offers an
         advisor, as the fallback does (the offer form asks)."""
-        text = latest_text(tracker)
-        offered = {} if looks_like_a_question(text) else answers.offered_contact(text)
+        offered = contact_offered(tracker)
         with_case = bool(tracker.get_slot("case_id"))
         if offered and not with_case:
             return [SlotSet("advisor_offered", True), SlotSet("escalation_reason", "user_requested"),
