@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_text, original_intent, reading_of
-from actions.faq import faq_response
+from actions.faq import faq_response, picked_answer
 from actions.notices import explain_notice
 from bot import answers
 from bot.guidance import targets_in_words
@@ -96,10 +96,9 @@ def _own_question(tracker: Tracker) -> Optional[Dict[str, Any]]:
     if intent == "faq":
         if not reading_kinds.looks_like_a_question(latest_text(tracker)):
             return None  # "nothing taken but they say they will garnish my wages" asks nothing
-        selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
-        response = selected.get("response") or {}
-        if float(response.get("confidence") or 0) >= reading_kinds.FAQ_ANSWER_CONFIDENCE:
-            return {"kind": reading_kinds.ASKED_FAQ, "key": response.get("intent_response_key")}
+        key, confidence = picked_answer(tracker)
+        if confidence >= reading_kinds.FAQ_ANSWER_CONFIDENCE:
+            return {"kind": reading_kinds.ASKED_FAQ, "key": key}
         return None
     if intent == "ask_about_notice":
         return {"kind": reading_kinds.ASKED_NOTICE}

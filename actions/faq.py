@@ -1,6 +1,6 @@
 """Answering an FAQ (the retrieval intent `faq`), as Rasa's utter_faq does, but for this
 taxpayer's case (bot/faq.py)."""
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,10 +9,11 @@ from bot import answers
 from bot.faq import fitting_answer
 
 
-def picked_answer(tracker: Tracker) -> Optional[str]:
-    """The answer picker's key for the latest message (faq/<name>), if any."""
+def picked_answer(tracker: Tracker) -> Tuple[Optional[str], float]:
+    """The answer picker's key for the latest message (faq/<name>, or None) and how sure it is."""
     selected = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
-    return (selected.get("response") or {}).get("intent_response_key")
+    response = selected.get("response") or {}
+    return response.get("intent_response_key"), float(response.get("confidence") or 0)
 
 
 def faq_response(tracker: Tracker, key: str) -> str:
@@ -28,7 +29,7 @@ class ActionAnswerFaq(Action):
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        key = picked_answer(tracker)
+        key, _ = picked_answer(tracker)
         if key:
             dispatcher.utter_message(response=faq_response(tracker, key))
         else:

@@ -128,11 +128,16 @@ def entities_in(tracker: Tracker, text: str) -> List[Dict[str, Any]]:
     return extract_entities(text, clock.today())
 
 
+def _is_the_message(text: str, tracker: Tracker) -> bool:
+    """The words read are the taxpayer's whole latest message (not a value Rasa handed in)."""
+    return text.strip() == latest_text(tracker).strip()
+
+
 def _notice_facts_left_out(text: str, tracker: Tracker) -> Optional[str]:
     """When the words are the message and name the notice or its printed date ("lt11", "nov
     10"), what is left without them; None when they name neither. Those are facts for the
     intake, not a free-text answer such as a name or a time."""
-    if text.strip() != latest_text(tracker).strip():
+    if not _is_the_message(text, tracker):
         return None
     spans = [(e["start"], e["end"]) for e in entities_in(tracker, text)
              if e.get("entity") == "notice_code" or (e.get("entity") == "notice_date" and e.get("role") is None)]
@@ -596,17 +601,17 @@ class ValidateSituationForm(IntakeValidation):
         found = entities_in(tracker, text)
         threatened = frozenset(e["value"] for e in found if e.get("entity") == "levy_target" and e.get("role") == THREATENED)
         asked = [e for e in found if e.get("entity") == "levy_target" and e.get("role") == ASKED]
-        more = {"levy_threatened": answers.levy_status_value(threatened)} if threatened else {}
+        # A threat already heard is not said again; a new one joins those before it.
+        known_threats = answers.levy_targets_from_slot(tracker.get_slot("levy_threatened")) or frozenset()
+        new_threats = threatened - known_threats
+        more = {"levy_threatened": answers.levy_status_value(known_threats | threatened)} if new_threats else {}
         targets = levy_made(tracker, answering_levy_question=True) if text == latest_text(tracker) else frozenset(
             e["value"] for e in found if e.get("entity") == "levy_target" and e.get("role") not in (THREATENED, ASKED)
         )
         said_no = answers.levy_targets(text) == frozenset() or (latest_intent(tracker) == "deny" and not targets)
         if said_no or (threatened and not targets):
-            known = answers.levy_targets_from_slot(tracker.get_slot("levy_threatened")) or frozenset()
-            if threatened <= known:
-                return Answer("none")
-            return Answer("none", more={"levy_threatened": answers.levy_status_value(known | threatened)},
-                          said=[{"response": "utter_levy_threatened", "targets": targets_in_words(threatened)}])
+            said = [{"response": "utter_levy_threatened", "targets": targets_in_words(threatened)}] if new_threats else []
+            return Answer("none", more=more, said=said)
         if targets:
             # "they took my paycheck already!!" is heard before the next question.
             return Answer(answers.levy_status_value(targets), more=more,
@@ -764,7 +769,7 @@ class ValidateContactForm(IntakeValidation):
         way to reach them is noted (the form then asks what it still lacks), and the question
         waits. A time said with it is no time here ("call me at 555 777 1212 after 5" keeps
         only the number): the question is asked again."""
-        if text.strip() != latest_text(tracker).strip():
+        if not _is_the_message(text, tracker):
             return None
         changes = {slot: value for slot, value in answers.offered_contact(text).items() if value != tracker.get_slot(slot)}
         if not changes:
@@ -775,14 +780,14 @@ class ValidateContactForm(IntakeValidation):
     @staticmethod
     def _digression_words(text: str, tracker: Tracker) -> bool:
         """The words are the message itself and the classifier heard a digression in them."""
-        return text.strip() == latest_text(tracker).strip() and digressions.load().is_digression(latest_intent(tracker))
+        return _is_the_message(text, tracker) and digressions.load().is_digression(latest_intent(tracker))
 
     @staticmethod
     def _free_text_question(text: str, tracker: Tracker) -> bool:
         """Names and times are words the classifier never saw ("Dave" once read as goodbye):
         a short answer is an answer; a question mark, or a longer message with a digression
         intent, is a question."""
-        text = text.strip()
-        if text != latest_text(tracker).strip():
+        if not _is_the_message(text, tracker):
             return False
+        text = text.strip()
         return text.endswith("?") or (digressions.load().is_digression(latest_intent(tracker)) and len(text.split()) >= 4)

@@ -178,6 +178,10 @@ _WAIT = re.compile(
 )
 
 
+def asks_to_wait(text: str) -> bool:
+    return bool(_WAIT.search(text or ""))
+
+
 # "go back", "wait go back": the question before, again (not "go back to the start").
 _GO_BACK = re.compile(
     r"^\W*((wait|oops|sorry|no|oh|um+|hold on)[\s,.!]+)*(can we |can i |let'?s |lets |please |pls )?"
@@ -188,10 +192,6 @@ _GO_BACK = re.compile(
 
 def goes_back(text: str) -> bool:
     return bool(_GO_BACK.match(text or ""))
-
-
-def asks_to_wait(text: str) -> bool:
-    return bool(_WAIT.search(text or ""))
 
 
 # A way to reach them offered unasked, after the intake ("text me", "my cell is 555 201 9988"):

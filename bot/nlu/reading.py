@@ -114,12 +114,12 @@ _OPENERS = (r"(can|could|will|would|do|does|did|is|are|what|whats|what's|how|how
             r"where|wheres|which|who|am i|is it|is there|are they)")
 # Words a typed question often opens with before its real opener ("wait what is a levy"); after
 # them the opener must ask something ("hmm what" is confusion, not a question).
-_FILLERS = (r"(?:(?:wait|ok|okay|so|sorry|um+|uh+|hm+|and|but|oh|also|hey|hi|hello|well|ugh|omg|please|pls|"
-            r"quick question)[\s,.!-]+){1,3}")
-_QUESTION_OPENERS = re.compile(r"^\s*" + _OPENERS + r"\b|^\s*" + _FILLERS + _OPENERS + r"\s+\w", re.IGNORECASE)
+_FILLER = (r"(?:(?:wait|ok|okay|so|sorry|um+|uh+|hm+|and|but|oh|also|hey|hi|hello|well|ugh|omg|please|pls|"
+           r"quick question)[\s,.!-]+)")
+_QUESTION_OPENERS = re.compile(r"^\s*" + _OPENERS + r"\b|^\s*" + _FILLER + "{1,3}" + _OPENERS + r"\s+\w", re.IGNORECASE)
 # A question after a comma: "about 15k, can they take my house" ("yes, do it" asks nothing).
 _CLAUSE_QUESTION = re.compile(
-    r"[,;:]\s*" + _FILLERS.replace("{1,3}", "{0,3}") + r"(can|could|will|would|is|are|what|whats|what's|how|when|why|"
+    r"[,;:]\s*" + _FILLER + "{0,3}" + r"(can|could|will|would|is|are|what|whats|what's|how|when|why|"
     r"should|where|does|do (i|they|you|we)|did (i|they|you))\s+\w",
     re.IGNORECASE,
 )

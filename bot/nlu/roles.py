@@ -14,10 +14,10 @@ or called) is marked NOT_NOTICE.
 """
 from __future__ import annotations
 
-import re
 from typing import List, Optional, Sequence, Tuple
 
 from bot.nlu.dates import ROLE_RECEIVED, ROLE_REPLY_BY
+from bot.notices import lookup
 
 PRINTED = "printed"
 # A date about something else: the day a levy hit ("they levied my account on monday"),
@@ -51,9 +51,6 @@ _TAXPAYER_ACTS = frozenset({
 })
 _FIRST_PERSON = frozenset({"i", "we", "ive", "i've", "weve", "we've", "id", "i'd", "im", "i'm"})
 _PAPER = frozenset({"notice", "notices", "letter", "letters", "ltr", "notification"})
-# A date right after the notice's code is the date printed on it ("Lt11 11/15/2026 my social
-# security got cut"), unless a cue before it says otherwise ("i received lt11 11/20").
-_CODE_WORD = re.compile(r"^(lt|cp|ltr|l)-?\d{2,4}[a-z]?$|^1058$")
 # "it says": printed, unless the words after the date say what it is ("my letter says
 # december 3 is the last day to respond").
 _WEAK = frozenset({"says", "say", "said"})
@@ -80,8 +77,7 @@ _BOUNDARIES = frozenset({"but", "and", ";", ".", "!", "?", "though", "although",
 _SHARING = frozenset({"and", ",", "&"})
 # A new subject starts a new statement: "levied yesterday and i have an lt11 from october 1"
 # shares nothing ("got a CP504 on 11/21 and an LT11 on 11/24" does).
-_SUBJECTS = frozenset({"i", "im", "i'm", "ive", "i've", "we", "they", "he", "she", "it", "its", "it's", "theyre",
-                       "they're"})
+_SUBJECTS = _FIRST_PERSON | {"they", "he", "she", "it", "its", "it's", "theyre", "they're"}
 WINDOW = 8
 
 Span = Tuple[int, int]
@@ -155,7 +151,9 @@ def assign(words: Sequence[str], spans: Sequence[Span]) -> List[Optional[str]]:
     starts = [s[0] for s in spans]
     for n, span in enumerate(spans):
         cue, cue_at = _left(words, span, earlier)
-        if cue is None and span[0] > 0 and _CODE_WORD.match(words[span[0] - 1]):
+        if cue is None and span[0] > 0 and lookup(words[span[0] - 1]).code is not None:
+            # Right after the notice's code: printed on it ("Lt11 11/15/2026 my social
+            # security got cut"); a cue before it still decides ("i received lt11 11/20").
             cue = PRINTED
         if cue is None or (cue_at is not None and words[cue_at] in _WEAK):
             cue = _right(words, span, starts[n + 1:]) or cue

@@ -403,6 +403,10 @@ async def test_the_levy_answer_is_heard_before_the_next_question(domain):
     messages, events = await validate(answer("no but they will take my bank account", "levy_status",
                                              form="situation_form", slots={"levy_threatened": "bank"}), domain)
     assert "utter_levy_threatened" not in responses(messages) and "levy_threatened" not in values(events)
+    # With a levy made in the same answer, a new threat joins the earlier ones too.
+    _, events = await validate(answer("they froze my checking and are threatening my wages", "levy_status",
+                                      form="situation_form", slots={"levy_threatened": "social_security"}), domain)
+    assert values(events)["levy_status"] == "bank" and values(events)["levy_threatened"] == "wages,social_security"
 
 
 @pytest.mark.parametrize(
