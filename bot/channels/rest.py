@@ -15,7 +15,10 @@ of the bot's messages exactly as Rasa's own channel does. What it adds:
 - a conversation another channel owns (its latest message came from the widget or by SMS)
   cannot be written to over REST (403): a REST client cannot inject into someone's chat or
   read the bot's answers to it by naming their phone number or session id;
-- metadata is redacted and capped like the widget's.
+- metadata is redacted and capped like the widget's;
+- a message the assistant leaves unanswered because an advisor holds the conversation is
+  reported to the queue (bot/channels/handoff_events.py), and its answer for an away advisor
+  is in the response (Rasa records it; a REST client has no socket to push it to).
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, SLOW_DOWN_REPLY, Arrival, Door, clean_metadata, door_for
+from bot.channels.handoff_events import HandoffEvents
+from bot.channels.rasa_app import is_paused
 from bot.privacy import logs
 from bot.stores.errors import StoreUnavailable
 from bot.stores.rasa_hooks import tell_to_try_again
@@ -106,8 +111,9 @@ class IntakeRestInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
 
-    def __init__(self, door: Optional[Door] = None) -> None:
+    def __init__(self, door: Optional[Door] = None, events: Optional[HandoffEvents] = None) -> None:
         self.door = door or door_for(CHANNEL_NAME)
+        self.events = events if events is not None else HandoffEvents.from_env()
 
     async def owner_of(self, request: Request, sender_id: str) -> Optional[str]:
         """The channel the conversation's latest message came from (None: a new conversation)."""
@@ -170,6 +176,10 @@ class IntakeRestInput(RestInput):
                     logger.exception("conversation %s: the turn failed", logs.log_id(sender_id))
                     return response.json(notices + collector.messages +
                                          [{"recipient_id": sender_id, "text": TROUBLE_REPLY}])
+                if not collector.messages and await is_paused(request.app, sender_id) is not False:
+                    answer = await self.events.unanswered(sender_id, CHANNEL_NAME, arrival.text)
+                    if answer.text:
+                        collector.messages.append({"recipient_id": sender_id, "text": answer.text})
             self.door.offered.remember_messages(sender_id, collector.messages)
             return response.json(notices + collector.messages)
 

@@ -7,6 +7,9 @@ environment (bot/channels/sms_settings.py). Unlike Rasa's built-in twilio connec
 - answers Twilio at once with empty TwiML and replies later through the REST API, so a slow
   turn never makes Twilio retry; a retry that still comes is dropped by its MessageSid;
 - honours STOP/START/HELP and plain-language opt-outs, and never texts an opted-out number;
+  an opt-out or opt-in is told to the advisor queue at once (bot/channels/handoff_events.py);
+- a text the assistant leaves unanswered (an advisor holds the conversation, so Rasa is
+  paused) is reported to the queue, which answers for an advisor who is away; never silence;
 - joins a turn's replies into as few segments as possible and numbers the buttons;
 - answers an empty text, a picture without text or an overlong text helpfully;
 - passes every text through the channel door: a rate limit per phone number (RATE_LIMIT_SMS,
@@ -29,6 +32,8 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels import gsm
 from bot.channels.door import Arrival, Door, door_for
+from bot.channels.handoff_events import OPTED_IN, OPTED_OUT, HandoffEvents
+from bot.channels.rasa_app import AgentRef
 from bot.channels.payloads import as_sms_text
 from bot.channels.sms_client import SmsClient, masked
 from bot.channels.sms_keywords import Keyword, classify
@@ -54,29 +59,28 @@ PICTURE_NOTICE = "I can't open pictures by text, so I read only your words."
 
 def opt_out_reply(settings: SmsSettings) -> str:
     return (
-        f"{settings.firm_name}: you're unsubscribed and won't get more texts from us. "
+        f"{settings.firm.name}: you're unsubscribed and won't get more texts from us. "
         "Reply START to text with us again."
     )
 
 
 def opt_in_reply(settings: SmsSettings) -> str:
     return (
-        f"{settings.firm_name}: you can text with us again. Send your IRS notice code and "
+        f"{settings.firm.name}: you can text with us again. Send your IRS notice code and "
         "its date, or HELP for help. Reply STOP to stop texts."
     )
 
 
 def help_reply(settings: SmsSettings) -> str:
-    call = f" To talk to a person call {settings.firm_phone}." if settings.firm_phone else ""
+    # CTIA: HELP names the brand and a way to reach a person.
     return (
-        f"{settings.firm_name}: help with IRS notices by text.{call} "
-        "Msg & data rates may apply. Reply STOP to stop texts."
+        f"{settings.firm.name}: IRS notice help. Call {settings.firm.phone}, "
+        f"{settings.firm.hours_text}. Msg & data rates may apply. Reply STOP to stop texts."
     )
 
 
 def trouble_reply(settings: SmsSettings) -> str:
-    call = f", or call {settings.firm_phone}" if settings.firm_phone else ""
-    return f"Sorry, something went wrong on our side. Please text again in a minute{call}."
+    return f"Sorry, something went wrong on our side. Please text again in a minute, or call {settings.firm.phone}."
 
 
 class SmsOutput(OutputChannel):
@@ -94,6 +98,7 @@ class SmsOutput(OutputChannel):
         self.collect = collect
         self.paragraphs: List[str] = list(notices)
         self.menu: List[MenuOption] = []
+        self.said = 0  # the assistant's own messages this turn (the door's notices are not)
 
     async def _add(self, recipient_id: Text, paragraph: Optional[str], options: Iterable[MenuOption] = ()) -> None:
         options = list(options)
@@ -102,6 +107,7 @@ class SmsOutput(OutputChannel):
             self.menu.extend(options)
         if paragraph and paragraph.strip():
             self.paragraphs.append(paragraph)
+            self.said += 1
         if not self.collect:
             await self.flush(recipient_id)
 
@@ -186,8 +192,11 @@ class SmsInput(InputChannel):
         store: Optional[SmsStore] = None,
         http_client: Optional[AsyncHttpClient] = None,
         door: Optional[Door] = None,
+        events: Optional[HandoffEvents] = None,
     ):
         self.settings = settings
+        self.events = events if events is not None else HandoffEvents.from_env()
+        self.rasa = AgentRef()
         self.store = store or SmsStore.from_env()
         self.client = SmsClient(settings, self.store, http_client)
         self.door = door or door_for(CHANNEL_NAME, default_max=gsm.MAX_BODY_CHARS)
@@ -221,6 +230,7 @@ class SmsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sms_webhook = Blueprint("sms_webhook", __name__)
+        self.rasa.attach(sms_webhook)
         try:
             self.store.forget_old_message_sids()
         except Exception:
@@ -258,6 +268,7 @@ class SmsInput(InputChannel):
         """Waits until every accepted message has been answered (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.events.drain()
 
     # --- one inbound text ------------------------------------------------------------------
     async def _reply(self, phone: str, text: str, *, even_if_opted_out: bool = False) -> None:
@@ -285,6 +296,8 @@ class SmsInput(InputChannel):
         if keyword is Keyword.OPT_OUT:
             newly = await asyncio.to_thread(self.store.opt_out, phone, "keyword")
             logger.info("SMS %s: %s opted out%s", message_sid, masked(phone), "" if newly else " (again)")
+            if newly:
+                self.events.report_later(phone, CHANNEL_NAME, OPTED_OUT)
             if newly and settings.keyword_replies:
                 # The one text an opted-out number gets: the confirmation (CTIA principles).
                 await self._reply(phone, opt_out_reply(settings), even_if_opted_out=True)
@@ -292,6 +305,7 @@ class SmsInput(InputChannel):
         if keyword is Keyword.OPT_IN:
             await asyncio.to_thread(self.store.opt_in, phone)
             logger.info("SMS %s: %s opted in", message_sid, masked(phone))
+            self.events.report_later(phone, CHANNEL_NAME, OPTED_IN)
             if settings.keyword_replies:
                 await self._reply(phone, opt_in_reply(settings))
             return
@@ -329,4 +343,9 @@ class SmsInput(InputChannel):
                     metadata={"sms": {"num_media": num_media}},
                 )
             )
+            if not output.said and await self.rasa.is_paused(phone) is not False:
+                # Paused for an advisor: the queue answers for them, or says they have it.
+                answer = await self.events.unanswered(phone, CHANNEL_NAME, arrival.text)
+                if answer.to_send():
+                    output.paragraphs.append(answer.to_send())
             await output.flush(phone)

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Optional
+
+from bot import firm as firm_details
+from bot.firm import Firm
 
 
 def _env(env: Mapping[str, str], key: str) -> Optional[str]:
@@ -31,8 +34,9 @@ class SmsSettings:
     # The exact URL Twilio calls (Twilio signs it). Set it behind a proxy / TLS terminator,
     # where the URL the server sees differs: https://sms.firm.example/webhooks/sms/webhook
     public_url: Optional[str] = None
-    firm_name: str = "Our firm"
-    firm_phone: Optional[str] = None
+    # Who the texts are from: STOP/START/HELP name the brand and HELP gives its number (carriers
+    # expect both). One source for the firm's details: bot/firm.py.
+    firm: Firm = field(default_factory=firm_details.current)
     # Twilio's Advanced Opt-Out can answer STOP/START/HELP itself; then ours stay quiet.
     keyword_replies: bool = True
 
@@ -44,8 +48,7 @@ class SmsSettings:
             from_number=_env(env, "TWILIO_FROM_NUMBER"),
             messaging_service_sid=_env(env, "TWILIO_MESSAGING_SERVICE_SID"),
             public_url=_env(env, "SMS_PUBLIC_URL"),
-            firm_name=_env(env, "FIRM_NAME") or cls.firm_name,
-            firm_phone=_env(env, "FIRM_PHONE"),
+            firm=Firm.from_env(env),
             keyword_replies=_flag(env, "SMS_KEYWORD_REPLIES", True),
         )
 

@@ -19,7 +19,17 @@ API (advisor replies, handoff state) still finds it. What it changes:
 - with WIDGET_SESSION_SECRET set, the widget gets a signed session token instead of the bare
   id, and only tokens this server signed reopen a conversation (bot/channels/widget_sessions.py);
 - the client's IP is kept with the socket for the per-IP rate limit; message metadata is
-  redacted and capped (door.MAX_METADATA_BYTES) before Rasa stores it.
+  redacted and capped (door.MAX_METADATA_BYTES) before Rasa stores it;
+- every bot message carries `at` (its event's timestamp, as stored), `id` and `sender`
+  (the assistant, or the advisor who typed it), so the widget labels each by who sent it;
+- a returning widget asks for what it missed (`session_request` with `since`, the last `at`
+  it holds) and gets those bot messages from the tracker: an advisor's reply sent while the
+  tab was closed is not lost (Rasa itself replays nothing to a socket);
+- a message is acknowledged (socket.io ack `{"ok": true, "id": ...}`) once its turn has run,
+  so the widget marks it sent only then; a resent id is acknowledged and not run twice;
+- a message the assistant leaves unanswered because an advisor holds the conversation is
+  reported to the queue, which answers for an away advisor (bot/channels/handoff_events.py);
+  a widget connecting or leaving is reported too, so the advisor sees whether they are online.
 """
 from __future__ import annotations
 
@@ -36,7 +46,9 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.door import Arrival, Door, OfferedPayloads, clean_metadata, door_for
+from bot.channels.door import Arrival, Door, OfferedPayloads, _Remembered, clean_metadata, door_for
+from bot.channels.handoff_events import OFFLINE, ONLINE, Answer, HandoffEvents
+from bot.channels.rasa_app import AgentRef
 from bot.channels.widget_sessions import SessionSigner
 from bot.privacy import logs
 
@@ -47,6 +59,19 @@ ANY_ORIGIN = "*"
 NO_SESSION_REPLY = "This chat lost its connection. Please reload the page to continue."
 NO_TEXT_REPLY = "Please type a message."
 TROUBLE_REPLY = "Sorry, something went wrong on our side. Please try again in a minute."
+# A returning widget gets at most this many missed bot messages (the newest).
+MAX_REPLAY = 100
+CLIENT_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def sender_of(message: Mapping[str, Any]) -> Dict[str, Any]:
+    """Who a bot message is from (docs/handoff.md): the advisor only when they typed it."""
+    handoff = message.get("handoff") if isinstance(message.get("handoff"), dict) else {}
+    advisor = handoff.get("advisor") if isinstance(handoff.get("advisor"), str) else None
+    said_by = message.get("from")
+    if said_by == "advisor" or (said_by is None and advisor and not message.get("custom")):
+        return {"kind": "advisor", "name": advisor or "Advisor"}
+    return {"kind": "assistant"}
 
 
 def normalise_origin(origin: str) -> str:
@@ -115,6 +140,31 @@ class IntakeSocketIOOutput(SocketIOOutput):
     def __init__(self, sio: Any, bot_message_evt: Text, offered: Optional[OfferedPayloads] = None) -> None:
         super().__init__(sio, bot_message_evt)
         self.offered = offered
+        self.sent = 0  # bot messages sent through this output
+        self._stamp: Dict[str, Any] = {}
+        self._part = 0
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        # Rasa passes each bot event's message(): its timestamp and metadata ride along, and
+        # every socket message it becomes is stamped with them.
+        at = message.get("timestamp")
+        self._stamp = {"sender": sender_of(message)}
+        if isinstance(at, (int, float)):
+            self._stamp["at"] = at
+        self._part = 0
+        self.sent += 1
+        try:
+            await super().send_response(recipient_id, dict(message))
+        finally:
+            self._stamp = {}
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if self._stamp and isinstance(response, dict):
+            response = {**response, **self._stamp}
+            if "at" in self._stamp:
+                response["id"] = f"{self._stamp['at']!r}:{self._part}"
+            self._part += 1
+        await super()._send_message(socket_id, response)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
@@ -140,12 +190,16 @@ class IntakeSocketIOInput(SocketIOInput):
         door: Optional[Door] = None,
         allowed_origins: Optional[FrozenSet[str]] = None,
         signer: Optional[SessionSigner] = None,
+        events: Optional[HandoffEvents] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.door = door or door_for(self.name())
         self.allowed_origins = allowed_origins if allowed_origins is not None else allowed_origins_from_env()
         self.signer = signer if signer is not None else SessionSigner.from_env()
+        self.events = events if events is not None else HandoffEvents.from_env()
+        self.rasa = AgentRef()
+        self._handled = _Remembered()  # (conversation, client message id) already run
 
     def session_from(self, value: Any) -> Optional[str]:
         """The conversation id a client may reopen: a token we signed, or (unsigned mode) an id."""
@@ -164,6 +218,7 @@ class IntakeSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)  # health route, connect, disconnect
+        self.rasa.attach(blueprint)
         sio = self.sio
 
         async def say(sid_or_room: Text, text: Text) -> None:
@@ -203,49 +258,100 @@ class IntakeSocketIOInput(SocketIOInput):
             await join(sid, session_id)
             await sio.emit("session_confirm", handle, room=sid, namespace=self.namespace)
             logger.debug("socket %s joined conversation %s", sid, session_id)
+            since = data.get("since") if isinstance(data, dict) and handle == asked else None
+            if isinstance(since, (int, float)) and not isinstance(since, bool):
+                await self._replay(sid, session_id, float(since))
+            self.events.report_later(session_id, self.name(), ONLINE)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text) -> None:
+            session = await sio.get_session(sid, namespace=self.namespace)
+            session_id = session.get("session_id") if isinstance(session, dict) else None
+            if session_id and not self._others_in(session_id, sid):
+                self.events.report_later(session_id, self.name(), OFFLINE)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
+            # The return value is the socket.io acknowledgement the widget waits for.
             if not isinstance(data, dict):
                 await say(sid, NO_TEXT_REPLY)
-                return
+                return {"ok": False, "error": "not a message"}
+            client_id = data.get("id") if isinstance(data.get("id"), str) and CLIENT_MESSAGE_ID.match(data["id"]) else None
             sender_id = await self._sender_for(sid, data, join)
             if sender_id is None:
                 await say(sid, NO_SESSION_REPLY)
-                return
+                return {"ok": False, "id": client_id, "error": "no conversation"}
             text = data.get("message")
             if not isinstance(text, str) or not text.strip():
                 await say(sid, NO_TEXT_REPLY)
-                return
-            output = IntakeSocketIOOutput(sio, self.bot_message_evt, self.door.offered)
-            target = sender_id if self.session_persistence else sid
-            session = await sio.get_session(sid, namespace=self.namespace)
-            ip = session.get("ip") if isinstance(session, dict) else None
-            arrival = await self.door.admit(Arrival(text, sender_id, self.name(), client_ip=ip))
-            if arrival.refused is not None:
-                # A refused message is answered on this socket only, not the conversation's room.
-                for notice in arrival.notices:
-                    await say(sid, notice)
-                if arrival.refused.strip():
-                    await say(sid, arrival.refused)
-                return
-            for notice in arrival.notices:
-                await say(target, notice)
-            message = UserMessage(
-                arrival.text,
-                output,
-                sender_id,
-                input_channel=self.name(),
-                metadata=_metadata(data.get(self.metadata_key)),
-            )
-            with logs.conversation(sender_id):
-                try:
-                    await on_new_message(message)
-                except Exception:
-                    logger.exception("conversation %s: the turn failed", logs.log_id(sender_id))
-                    await say(target, TROUBLE_REPLY)
+                return {"ok": False, "id": client_id, "error": "no text"}
+            if client_id and not self._handled.add(f"{sender_id}:{client_id}"):
+                # Sent again after a lost acknowledgement (reload, reconnect): it has been run.
+                return {"ok": True, "id": client_id, "duplicate": True}
+            answer = await self._turn(sid, sender_id, text, data, say, on_new_message)
+            # The turn's replies went out before this: the widget stops its typing dots on it.
+            return {"ok": True, "id": client_id, "advisor_live": bool(answer and answer.advisor_live)}
 
         return blueprint
+
+    async def _turn(self, sid: Text, sender_id: Text, text: Text, data: Dict[Text, Any],
+                    say: Callable[[Text, Text], Awaitable[None]],
+                    on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[Answer]:
+        """Runs one message through the door and Rasa; the queue's answer when it was unanswered."""
+        sio = self.sio
+        output = IntakeSocketIOOutput(sio, self.bot_message_evt, self.door.offered)
+        target = sender_id if self.session_persistence else sid
+        session = await sio.get_session(sid, namespace=self.namespace)
+        ip = session.get("ip") if isinstance(session, dict) else None
+        arrival = await self.door.admit(Arrival(text, sender_id, self.name(), client_ip=ip))
+        if arrival.refused is not None:
+            # A refused message is answered on this socket only, not the conversation's room.
+            for notice in arrival.notices:
+                await say(sid, notice)
+            if arrival.refused.strip():
+                await say(sid, arrival.refused)
+            return None
+        for notice in arrival.notices:
+            await say(target, notice)
+        message = UserMessage(
+            arrival.text,
+            output,
+            sender_id,
+            input_channel=self.name(),
+            metadata=_metadata(data.get(self.metadata_key)),
+        )
+        with logs.conversation(sender_id):
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception("conversation %s: the turn failed", logs.log_id(sender_id))
+                await say(target, TROUBLE_REPLY)
+                return None
+            if output.sent or await self.rasa.is_paused(sender_id) is False:
+                return None
+            # An advisor holds the conversation: the queue answers for them if away.
+            answer = await self.events.unanswered(sender_id, self.name(), arrival.text)
+            if answer.to_send():
+                await say(target, answer.to_send())
+            return answer
+
+    def _others_in(self, session_id: Text, sid: Text) -> bool:
+        """Another socket of this server is still in the conversation's room."""
+        try:
+            return any(other != sid for other, _ in self.sio.manager.get_participants(self.namespace or "/", session_id))
+        except Exception:  # no such room
+            return False
+
+    async def _replay(self, sid: Text, session_id: Text, since: float) -> None:
+        """Sends this socket the bot messages stored after `since` (what the widget missed)."""
+        tracker = await self.rasa.tracker(session_id)
+        if tracker is None:
+            return
+        missed = [event for event in tracker.events
+                  if getattr(event, "type_name", None) == "bot" and (event.timestamp or 0) > since]
+        output = IntakeSocketIOOutput(self.sio, self.bot_message_evt, self.door.offered)
+        for event in missed[-MAX_REPLAY:]:
+            await output.send_response(sid, event.message())
 
     async def _sender_for(self, sid: Text, data: Dict[Text, Any], join: Callable[[Text, Text], Awaitable[None]]) -> Optional[Text]:
         if not self.session_persistence:

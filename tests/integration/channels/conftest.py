@@ -33,6 +33,7 @@ from bot.channels.gsm import MAX_BODY_CHARS
 from bot.channels.sms import SmsInput
 from bot.channels.sms_settings import SmsSettings
 from bot.channels.sms_store import SmsStore
+from bot.firm import Firm
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURE_BOT = Path(__file__).parent / "fixture_bot"
@@ -222,8 +223,7 @@ def sms_settings(**overrides: Any) -> SmsSettings:
         account_sid=ACCOUNT_SID,
         auth_token=AUTH_TOKEN,
         from_number=FROM_NUMBER,
-        firm_name="Levy Help Partners",
-        firm_phone="(555) 010-0100",
+        firm=Firm.from_env({"FIRM_NAME": "Levy Help Partners", "FIRM_PHONE": "(555) 010-0100"}),
     )
     values.update(overrides)
     return SmsSettings(**values)

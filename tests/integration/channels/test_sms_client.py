@@ -86,8 +86,8 @@ def test_settings_from_env():
          "SMS_PUBLIC_URL": "https://x/webhooks/sms/webhook", "SMS_KEYWORD_REPLIES": "false"}
     )
     assert settings.account_sid == "AC1" and settings.can_send and settings.can_verify
-    assert settings.firm_name == "Acme Tax" and not settings.keyword_replies
-    assert SmsSettings.from_env({}).firm_name == "Our firm"
+    assert settings.firm.name == "Acme Tax" and not settings.keyword_replies
+    assert SmsSettings.from_env({}).firm.name == "Harbor Tax Resolution"  # bot/firm.py's demo firm
     assert not SmsSettings.from_env({}).can_send
     with pytest.raises(ValueError, match="SMS_KEYWORD_REPLIES"):
         SmsSettings.from_env({"SMS_KEYWORD_REPLIES": "maybe"})

@@ -43,7 +43,7 @@ async def test_a_texter_gets_the_deadline_in_short_gsm7_texts(intake_agent, inta
         if "Reply 1" in text:
             assert "1) " in text
         assert await sms.text(phone, "stop texting me") == [
-            f"{sms.settings.firm_name}: you're unsubscribed and won't get more texts from us. "
+            f"{sms.settings.firm.name}: you're unsubscribed and won't get more texts from us. "
             "Reply START to text with us again."
         ]
         assert await sms.text(phone, "hello?") == []

@@ -18,6 +18,7 @@ from bot.channels.socketio import IntakeSocketIOInput, NO_SESSION_REPLY, NO_TEXT
 from tests.integration.channels.conftest import API_TOKEN, rasa_app, serve
 
 WAIT = 10.0
+STAMP = ("at", "id", "sender")  # on every bot message from a Rasa turn (checked in the stamp tests)
 
 
 class Chat:
@@ -32,11 +33,16 @@ class Chat:
         self.client.on("session_confirm", self.confirmed.put)
         self.session_id: Optional[str] = None
 
-    def open(self, session_id: Optional[str] = None) -> str:
+    def open(self, session_id: Optional[str] = None, **request: Any) -> str:
         self.client.connect(self.base_url, transports=["polling"], socketio_path="socket.io", wait_timeout=WAIT)
-        self.client.emit("session_request", {"session_id": session_id})
+        self.client.emit("session_request", {"session_id": session_id, **request})
         self.session_id = self.confirmed.get(timeout=WAIT)
         return self.session_id
+
+    def call(self, text: str, message_id: Optional[str] = None) -> Any:
+        """Sends a message and waits for the server's acknowledgement (what the widget does)."""
+        data = {"message": text, "session_id": self.session_id, **({"id": message_id} if message_id else {})}
+        return self.client.call("user_uttered", data, timeout=WAIT)
 
     def say(self, text: Any, session_id: Optional[str] = "mine", **extra: Any) -> None:
         data = {"message": text, "session_id": self.session_id if session_id == "mine" else session_id, **extra}
@@ -45,8 +51,11 @@ class Chat:
     def emit_raw(self, data: Any) -> None:
         self.client.emit("user_uttered", data)
 
-    def replies(self, count: int) -> List[Dict[str, Any]]:
+    def stamped(self, count: int) -> List[Dict[str, Any]]:
         return [self.received.get(timeout=WAIT) for _ in range(count)]
+
+    def replies(self, count: int) -> List[Dict[str, Any]]:
+        return [{k: v for k, v in m.items() if k not in STAMP} for m in self.stamped(count)]
 
     def nothing_more(self, wait: float = 1.0) -> bool:
         try:
@@ -263,3 +272,115 @@ async def test_rasas_own_channel_fails_on_a_custom_payload_and_ours_does_not(age
             else:
                 assert await run(chat.nothing_more, 2.0)
             await run(chat.close)
+
+
+# --- who sent it, what a returning widget missed, acknowledgements (issue 14) ---------------------
+
+async def post_bot_events(base_url: str, session_id: str, events: List[Dict[str, Any]]) -> None:
+    """What the handoff queue does (bot/handoff/rasa_api.py): deliver through the latest channel."""
+    params = {"token": API_TOKEN, "execute_side_effects": "true", "output_channel": "latest"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base_url}/conversations/{session_id}/tracker/events", params=params, json=events) as r:
+            assert r.status == 200, await r.text()
+
+
+async def test_every_bot_message_carries_its_stored_time_and_who_sent_it(widget_server):
+    base_url, _ = widget_server
+    chat = Chat(base_url)
+    session_id = await run(chat.open)
+    await run(chat.say, "hello")
+    first, second = await run(chat.stamped, 2)
+    stored = [e for e in (await tracker(base_url, session_id))["events"] if e["event"] == "bot"]
+    # One stored bot event whose two paragraphs arrive as two messages: one time, two ids.
+    assert [first["at"], second["at"]] == [stored[0]["timestamp"]] * 2 and len(stored) == 1
+    assert first["sender"] == second["sender"] == {"kind": "assistant"}
+    assert first["id"] != second["id"]
+    await post_bot_events(base_url, session_id, [
+        # The queue's own notice names the advisor but is the assistant speaking ...
+        {"event": "bot", "text": "Dana Reyes, an advisor at the firm, has joined.",
+         "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana Reyes"}},
+         "metadata": {"from": "assistant", "handoff": {"case_id": 1, "advisor": "Dana Reyes"}}},
+        # ... the advisor's reply is theirs.
+        {"event": "bot", "text": "Hi, I'm Dana.", "metadata": {"from": "advisor", "handoff": {"case_id": 1, "advisor": "Dana Reyes"}}},
+    ])
+    notice_text, notice_custom, reply = await run(chat.stamped, 3)
+    assert notice_text["sender"] == notice_custom["sender"] == {"kind": "assistant"}
+    assert notice_text["at"] == notice_custom["at"] and notice_text["id"] != notice_custom["id"]
+    assert reply["text"] == "Hi, I'm Dana." and reply["sender"] == {"kind": "advisor", "name": "Dana Reyes"}
+    await run(chat.close)
+
+
+async def test_a_returning_widget_gets_what_the_advisor_sent_while_it_was_closed(widget_server):
+    base_url, _ = widget_server
+    chat = Chat(base_url)
+    session_id = await run(chat.open)
+    await run(chat.say, "hello")
+    seen = await run(chat.stamped, 2)
+    await run(chat.close)  # the tab is closed ...
+    await post_bot_events(base_url, session_id, [
+        {"event": "bot", "text": None, "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana Reyes"}},
+         "metadata": {"from": "assistant", "handoff": {"case_id": 7, "advisor": "Dana Reyes"}}},
+        {"event": "bot", "text": "Hi, it's Dana. Is now a good time to call?",
+         "metadata": {"from": "advisor", "handoff": {"case_id": 7, "advisor": "Dana Reyes"}}},
+    ])
+    back = Chat(base_url)  # ... and opened again: it asks for what came after the last it saw
+    assert await run(back.open, session_id, since=seen[-1]["at"]) == session_id
+    missed = await run(back.stamped, 2)
+    assert missed[0]["custom"] == {"type": "handoff", "state": "joined", "advisor": "Dana Reyes"}
+    assert missed[1]["text"] == "Hi, it's Dana. Is now a good time to call?"
+    assert missed[1]["sender"] == {"kind": "advisor", "name": "Dana Reyes"}
+    assert await run(back.nothing_more)  # nothing it had already
+    await run(back.close)
+
+    fresh = Chat(base_url)  # a widget that holds nothing to compare with is not flooded
+    await run(fresh.open, session_id)
+    assert await run(fresh.nothing_more)
+    await run(fresh.close)
+
+
+async def test_a_replay_is_only_for_the_conversation_the_socket_may_open(widget_server):
+    base_url, _ = widget_server
+    owner = Chat(base_url)
+    session_id = await run(owner.open)
+    await run(owner.say, "hello")
+    await run(owner.replies, 2)
+    stranger = Chat(base_url)  # a made-up id is replaced by a new conversation: nothing replayed
+    assert await run(stranger.open, "f" * 32, since=0) != session_id
+    assert await run(stranger.nothing_more)
+    await run(owner.close)
+    await run(stranger.close)
+
+
+async def test_a_message_is_acknowledged_after_its_turn_and_a_resend_is_not_run_twice(widget_server):
+    base_url, _ = widget_server
+    chat = Chat(base_url)
+    session_id = await run(chat.open)
+    ack = await run(chat.call, "hello", "m-1")
+    assert ack == {"ok": True, "id": "m-1", "advisor_live": False}
+    assert len(await run(chat.replies, 2)) == 2  # the replies came before the acknowledgement
+    again = await run(chat.call, "hello", "m-1")  # the widget lost the ack (reload) and resends
+    assert again == {"ok": True, "id": "m-1", "duplicate": True}
+    assert await run(chat.nothing_more)
+    assert user_texts(await tracker(base_url, session_id)) == ["hello"]
+    assert (await run(chat.call, "   ", "m-2"))["ok"] is False
+    await run(chat.close)
+
+
+async def test_a_paused_conversation_is_never_silent_even_without_the_queue(widget_server):
+    """The queue cannot be asked here (no SERVICE_TOKEN): the channel's own honest answer."""
+    base_url, web = widget_server
+    assert not web.events.enabled
+    chat = Chat(base_url)
+    session_id = await run(chat.open)
+    await run(chat.say, "hello")
+    await run(chat.replies, 2)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base_url}/conversations/{session_id}/tracker/events",
+                             params={"token": API_TOKEN}, json=[{"event": "pause"}]) as r:
+            assert r.status == 200
+    ack = await run(chat.call, "hello? is anyone there?", "m-9")
+    assert ack["ok"] is True
+    (answer,) = await run(chat.replies, 1)
+    assert "saved your message" in answer["text"] and "(555) 010-0142" in answer["text"]
+    assert user_texts(await tracker(base_url, session_id))[-1] == "hello? is anyone there?"
+    await run(chat.close)
