@@ -23,6 +23,11 @@ import requests
 DEFAULT_URL = "http://127.0.0.1:5005"
 
 
+# Who really sent a bot event: metadata "from" (issue 14). Advisors type replies; everything else
+# the queue posts (joined/left notices, away answers) is the assistant speaking.
+ADVISOR_SENDER, ASSISTANT_SENDER = "advisor", "assistant"
+
+
 class RasaError(Exception):
     """Rasa could not be reached or refused the call; the message says which."""
 
@@ -109,6 +114,22 @@ def _when(event: Mapping[str, Any]) -> Optional[str]:
     return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat()
 
 
+def advisor_of(metadata: Any, data: Any) -> Optional[str]:
+    """The advisor who typed a bot event, or None when the assistant said it.
+
+    metadata "from" decides; events recorded before it existed count as the advisor's only when
+    they name one and carry no custom payload (joined/left notices carry the widget's state)."""
+    if not isinstance(metadata, Mapping):
+        return None
+    handoff = metadata.get("handoff") if isinstance(metadata.get("handoff"), Mapping) else {}
+    name = handoff.get("advisor") if isinstance(handoff.get("advisor"), str) and handoff.get("advisor") else None
+    sender = metadata.get("from")
+    if sender is not None:
+        return (name or "Advisor") if sender == ADVISOR_SENDER else None
+    custom = data.get("custom") if isinstance(data, Mapping) else None
+    return name if custom is None else None
+
+
 def transcript_from_events(events: List[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """Chatwoot-shaped messages from Rasa tracker events (incoming / outgoing / activity)."""
     messages: List[Dict[str, Any]] = []
@@ -123,9 +144,9 @@ def transcript_from_events(events: List[Mapping[str, Any]]) -> List[Dict[str, An
             })
         elif kind == "bot":
             metadata = event.get("metadata") or {}
-            advisor = (metadata.get("handoff") or {}).get("advisor") if isinstance(metadata.get("handoff"), dict) else None
-            text = event.get("text") or ""
             data = event.get("data") or {}
+            advisor = advisor_of(metadata, data)
+            text = event.get("text") or ""
             buttons = [b.get("title") for b in (data.get("buttons") or []) if isinstance(b, dict)]
             if buttons:
                 text = (text + "\n" if text else "") + "[buttons: " + " | ".join(str(b) for b in buttons) + "]"

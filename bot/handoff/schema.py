@@ -154,12 +154,37 @@ webhook_deliveries = Table(
 )
 Index("handoff_webhooks_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at)
 
+# What the taxpayer's side did, per conversation (POST /api/conversation-events): presence and
+# SMS opt-out work before any case exists, so this is keyed by the conversation, not the case.
+# `case_id` names the case the unread count and the last away answer belong to (a new case of
+# the conversation starts again from zero). No foreign key: a case erased for privacy
+# (bot/privacy/eraser.py) must not be held back by this row.
+conversations = Table(
+    "handoff_conversations", metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("channel", String(64), nullable=True),
+    Column("online", Boolean, nullable=False, default=False),
+    Column("presence_at", UTCDateTime, nullable=True),  # time of the presence event applied last
+    Column("seen_at", UTCDateTime, nullable=True),  # last sign of the taxpayer: presence or a message
+    Column("last_message_at", UTCDateTime, nullable=True),
+    Column("opted_out_at", UTCDateTime, nullable=True),
+    Column("opted_in_at", UTCDateTime, nullable=True),
+    Column("case_id", Integer, nullable=True),
+    Column("unread", Integer, nullable=False, default=0),
+    Column("away_answered_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 
 def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[advisors, cases, messages, audit, webhook_deliveries])
 
 
-MIGRATIONS: List[Callable[[Connection], None]] = [_create_v1]
+def _conversations_v2(conn: Connection) -> None:
+    conversations.create(conn, checkfirst=True)
+
+
+MIGRATIONS: List[Callable[[Connection], None]] = [_create_v1, _conversations_v2]
 LATEST = len(MIGRATIONS)
 
 

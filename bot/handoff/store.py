@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
-from bot.handoff import schema, webhooks
+from bot.handoff import live, schema, webhooks
 from bot.handoff.cases import (
     ACTIVE_STATUSES, ACTIVITY, OPEN, OUTGOING, PENDING, PRIORITY_RANK, RESOLVED, SNOOZED, STATUSES,
     NewCase, higher_priority,
@@ -65,6 +65,7 @@ class Actor:
 
 SERVICE = Actor("service", None, "assistant")
 SYSTEM = Actor("system", None, "queue")
+TAXPAYER = Actor("contact", None, "taxpayer")  # what the taxpayer did on their side (SMS STOP)
 
 
 def hash_token(token: str) -> str:
@@ -77,12 +78,14 @@ def new_token() -> str:
 
 class Store:
     def __init__(self, engine: Engine, sla: SlaPolicy, webhook_config: WebhookConfig = WebhookConfig(),
-                 now: Callable[[], dt.datetime] = clock.utcnow, on_webhook: Optional[Callable[[], None]] = None):
+                 now: Callable[[], dt.datetime] = clock.utcnow, on_webhook: Optional[Callable[[], None]] = None,
+                 on_live: Optional[Callable[[List[live.Event]], None]] = None):
         self.engine = engine
         self.sla = sla
         self.webhook_config = webhook_config
         self.now = now
         self.on_webhook = on_webhook  # called after a commit that queued webhooks
+        self.on_live = on_live  # called after a commit with its events for open dashboards (live.py)
 
     def migrate(self) -> int:
         return schema.migrate(self.engine)
@@ -91,13 +94,20 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         queued: List[int] = []
+        pushed: List[live.Event] = []
         with self.engine.connect().execution_options(**{WRITE: True}) as conn:
-            with conn.begin():
-                conn.info["webhooks_queued"] = queued
-                yield conn
-            conn.info.pop("webhooks_queued", None)
+            try:
+                with conn.begin():
+                    conn.info["webhooks_queued"] = queued
+                    conn.info["live_events"] = pushed
+                    yield conn
+            finally:
+                conn.info.pop("webhooks_queued", None)
+                conn.info.pop("live_events", None)
         if queued and self.on_webhook:
             self.on_webhook()
+        if pushed and self.on_live:
+            self.on_live(_unique(pushed))
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -167,8 +177,15 @@ class Store:
 
     # --- cases: reading ----------------------------------------------------------------------------
     def _case_query(self):
-        return select(T.cases, T.advisors.c.name.label("assignee_name")).select_from(
-            T.cases.outerjoin(T.advisors, T.cases.c.assignee_id == T.advisors.c.id))
+        talk = T.conversations.c
+        return select(
+            T.cases, T.advisors.c.name.label("assignee_name"),
+            talk.online.label("tp_online"), talk.seen_at.label("tp_seen_at"),
+            talk.last_message_at.label("tp_last_message_at"), talk.opted_out_at.label("tp_opted_out_at"),
+            talk.opted_in_at.label("tp_opted_in_at"), talk.case_id.label("tp_case_id"), talk.unread.label("tp_unread"),
+        ).select_from(
+            T.cases.outerjoin(T.advisors, T.cases.c.assignee_id == T.advisors.c.id)
+            .outerjoin(T.conversations, T.conversations.c.conversation_id == T.cases.c.conversation_id))
 
     def _case(self, conn: Connection, case_id: int, lock: bool = False) -> Dict[str, Any]:
         query = self._case_query().where(T.cases.c.id == case_id)
@@ -220,12 +237,22 @@ class Store:
             "updated_at": row["updated_at"],
             "escalations": row["escalations"],
             "bot_paused": row["bot_paused"],
+            "taxpayer": {
+                "online": bool(row["tp_online"]),
+                "seen_at": row["tp_seen_at"],
+                "last_message_at": row["tp_last_message_at"],
+                "opted_out_at": row["tp_opted_out_at"],
+                "opted_in_at": row["tp_opted_in_at"],
+                # The count belongs to one case: a new case of the conversation starts from zero.
+                "unread": int(row["tp_unread"] or 0) if row["tp_case_id"] == row["id"] else 0,
+            },
             "sla_breached": breached,
             "sla": {"due": row["first_response_due"], "breached": breached, "state": state},
         }
 
     def list_cases(self, statuses: Sequence[str] = ACTIVE_STATUSES, assignee_id: Optional[int] = None,
-                   unassigned: bool = False, limit: int = 50, offset: int = 0) -> Tuple[List[Dict[str, Any]], int]:
+                   unassigned: bool = False, limit: int = 50, offset: int = 0,
+                   filters: Optional[CaseFilter] = None) -> Tuple[List[Dict[str, Any]], int]:
         """Cases in queue order: priority, soonest CDP deadline (none last), longest waiting."""
         bad = [s for s in statuses if s not in STATUSES]
         if bad:
@@ -246,6 +273,8 @@ class Store:
         if unassigned:
             condition = and_(condition, T.cases.c.assignee_id.is_(None))
             walk = and_(walk, T.cases.c.assignee_id.is_(None))
+        for extra in (filters or CaseFilter()).conditions():
+            condition, walk = and_(condition, extra), and_(walk, extra)
         query = (self._case_query().where(walk)
                  .order_by(T.cases.c.priority_rank, T.cases.c.deadline_sort, T.cases.c.waiting_since, T.cases.c.id)
                  .limit(limit).offset(offset))
@@ -308,7 +337,26 @@ class Store:
                            .where(T.messages.c.id == message_id)).mappings().first()
         return self._message_out(row)
 
+    def _push(self, conn: Connection, event: str, data: Dict[str, Any]) -> None:
+        """An event for open dashboards, sent once this transaction commits (live.py)."""
+        pushed = conn.info.get("live_events")
+        if pushed is not None:
+            pushed.append((event, data))
+
+    def _push_case(self, conn: Connection, case: Dict[str, Any]) -> None:
+        self._push(conn, live.CASE_UPDATED, {"case_id": case["id"], "priority": case["priority"], "status": case["status"],
+                                             "assignee_id": (case["assignee"] or {}).get("id")})
+
     def _webhook(self, conn: Connection, event: str, payload: Dict[str, Any]) -> None:
+        # Every change that a webhook reports is one open dashboards should hear of too.
+        conversation = payload.get("conversation") if event == webhooks.MESSAGE_CREATED else payload
+        if event == webhooks.CONVERSATION_CREATED:
+            self._push(conn, live.CASE_CREATED, {"case_id": payload["id"], "priority": payload["priority"],
+                                                 "status": payload["status"], "name": payload["meta"]["sender"]["name"]})
+        elif conversation:
+            self._push(conn, live.CASE_UPDATED, {"case_id": conversation["id"], "priority": conversation["priority"],
+                                                 "status": conversation["status"],
+                                                 "assignee_id": (conversation["meta"]["assignee"] or {}).get("id")})
         if not self.webhook_config.urls:
             return
         body = webhooks.encode(payload)
@@ -454,6 +502,8 @@ class Store:
             conn.execute(T.cases.update().where(T.cases.c.id == case_id).values(**values))
             self._audit(conn, case_id, advisor, "replied", {"message_id": message["id"],
                                                             "first_reply": "first_reply_created_at" in values})
+            if before["assignee"] and before["assignee"]["id"] == advisor.id:  # the holder answered: read
+                conn.execute(T.conversations.update().where(T.conversations.c.case_id == case_id).values(unread=0))
             after = self._case(conn, case_id)
             self._webhook(conn, webhooks.MESSAGE_CREATED, webhooks.message_payload(message, after))
             if before["status"] != after["status"]:
@@ -528,7 +578,146 @@ class Store:
             conn.execute(T.cases.update().where(T.cases.c.id == case_id).values(bot_paused=paused, updated_at=self.now()))
             self._audit(conn, case_id, actor, "bot_paused" if paused else "bot_resumed", {})
             self._message(conn, case_id, ACTIVITY, note, actor)
-            return self._case(conn, case_id)
+            case = self._case(conn, case_id)
+            self._push_case(conn, case)
+            return case
+
+    # --- the taxpayer's side (POST /api/conversation-events) ------------------------------------------
+    def _conversation(self, conn: Connection, conversation_id: str, channel: Optional[str]) -> Dict[str, Any]:
+        """The conversation's state row, created when first heard of; locked for this transaction."""
+        talk = T.conversations
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        conn.execute(insert(talk).values(conversation_id=conversation_id, channel=channel, online=False, unread=0,
+                                         updated_at=self.now()).on_conflict_do_nothing())
+        query = select(talk).where(talk.c.conversation_id == conversation_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return dict(conn.execute(query).mappings().first())
+
+    def _set_conversation(self, conn: Connection, conversation_id: str, **values: Any) -> None:
+        conn.execute(T.conversations.update().where(T.conversations.c.conversation_id == conversation_id)
+                     .values(updated_at=self.now(), **values))
+
+    def _active_case(self, conn: Connection, conversation_id: str) -> Optional[Dict[str, Any]]:
+        case_id = conn.execute(select(T.cases.c.id).where(and_(
+            T.cases.c.conversation_id == conversation_id, T.cases.c.status != RESOLVED))).scalar()
+        return self._case(conn, case_id, lock=True) if case_id is not None else None
+
+    def record_unanswered(self, conversation_id: str, channel: str, at: dt.datetime,
+                          text: Optional[str]) -> Tuple[Optional[Dict[str, Any]], Optional[dt.datetime]]:
+        """A message the assistant did not answer (the conversation is paused): the time, and one
+        more unread for the conversation's unresolved case. Returns (the case or None, when the
+        taxpayer was last given an away answer for that case)."""
+        with self._write() as conn:
+            state = self._conversation(conn, conversation_id, channel)
+            case = self._active_case(conn, conversation_id)
+            values: Dict[str, Any] = {"channel": channel, "seen_at": _later(state["seen_at"], at),
+                                      "last_message_at": _later(state["last_message_at"], at)}
+            away = None
+            if case is not None:
+                if state["case_id"] == case["id"]:
+                    values["unread"] = state["unread"] + 1
+                    away = state["away_answered_at"]
+                else:  # the first word for this case: its own count, no away answer yet
+                    values.update(case_id=case["id"], unread=1, away_answered_at=None)
+            self._set_conversation(conn, conversation_id, **values)
+            if case is None:
+                return None, None
+            case = self._case(conn, case["id"])
+            self._push(conn, live.TAXPAYER_MESSAGE, {"case_id": case["id"], "assignee_id": (case["assignee"] or {}).get("id"),
+                                                     "priority": case["priority"], "preview": live.preview(text)})
+            return case, away
+
+    def record_away_answer(self, conversation_id: str, case_id: int, at: dt.datetime) -> None:
+        with self._write() as conn:
+            conn.execute(T.conversations.update().where(and_(
+                T.conversations.c.conversation_id == conversation_id, T.conversations.c.case_id == case_id,
+            )).values(away_answered_at=at, updated_at=self.now()))
+
+    def record_presence(self, conversation_id: str, channel: str, online: bool,
+                        at: dt.datetime) -> Optional[Dict[str, Any]]:
+        """A widget tab connected (online) or the last one closed (offline). Events arrive without
+        order guarantees, so one older than the presence already applied changes nothing."""
+        with self._write() as conn:
+            state = self._conversation(conn, conversation_id, channel)
+            case = self._active_case(conn, conversation_id)
+            if state["presence_at"] is not None and at < state["presence_at"]:
+                return case
+            self._set_conversation(conn, conversation_id, channel=channel, online=online, presence_at=at,
+                                   seen_at=_later(state["seen_at"], at))
+            if case is None:
+                return None
+            if bool(state["online"]) != online:
+                self._push(conn, live.PRESENCE, {"case_id": case["id"], "online": online})
+            return self._case(conn, case["id"])
+
+    def record_opt(self, conversation_id: str, channel: str, opted_out: bool, at: dt.datetime,
+                   words: str) -> Optional[Dict[str, Any]]:
+        """An SMS STOP (opted_out) or START, already in the SMS channel's own store. The unresolved
+        case gets an audit row and the activity message `words`."""
+        with self._write() as conn:
+            state = self._conversation(conn, conversation_id, channel)
+            column = "opted_out_at" if opted_out else "opted_in_at"
+            self._set_conversation(conn, conversation_id, channel=channel, **{column: _later(state[column], at)},
+                                   seen_at=_later(state["seen_at"], at))
+            case = self._active_case(conn, conversation_id)
+            if case is None:
+                return None
+            self._audit(conn, case["id"], TAXPAYER, "opted_out" if opted_out else "opted_in", {"at": at.isoformat()})
+            self._message(conn, case["id"], ACTIVITY, words, TAXPAYER)
+            conn.execute(T.cases.update().where(T.cases.c.id == case["id"]).values(updated_at=self.now()))
+            case = self._case(conn, case["id"])
+            self._push_case(conn, case)
+            return case
+
+    def mark_read(self, case_id: int, advisor_id: Optional[int]) -> None:
+        """The holder looked at the case: its taxpayer messages are read."""
+        with self._write() as conn:
+            holder = conn.execute(select(T.cases.c.assignee_id).where(T.cases.c.id == case_id)).scalar()
+            if holder is not None and holder == advisor_id:
+                conn.execute(T.conversations.update().where(and_(
+                    T.conversations.c.case_id == case_id, T.conversations.c.unread != 0)).values(unread=0))
+
+    def check_holder(self, case_id: int, advisor: Actor, verb: str) -> Dict[str, Any]:
+        with self._read() as conn:
+            case = self._case(conn, case_id)
+        _require_holder(case, advisor, verb)
+        return case
+
+    def set_held_live(self, case_id: int, advisor: Actor, paused: bool, note: Optional[str] = None) -> Dict[str, Any]:
+        """Hand back (paused=False: the bot answers again, the case stays open and assigned) or
+        rejoin (paused=True). One conditional UPDATE, so of two at once only one takes effect."""
+        note = _content_text(note, "note") if note not in (None, "") else None
+        with self._write() as conn:
+            before = self._case(conn, case_id, lock=True)
+            _require_holder(before, advisor, "hand back the conversation" if not paused else "rejoin")
+            done = conn.execute(T.cases.update().where(and_(
+                T.cases.c.id == case_id, T.cases.c.assignee_id == advisor.id, T.cases.c.status != RESOLVED,
+                T.cases.c.bot_paused.is_(not paused),
+            )).values(bot_paused=paused, updated_at=self.now()))
+            if done.rowcount != 1:
+                raise Conflict("you are already with the taxpayer" if paused else "the assistant is already answering")
+            action = "rejoined" if paused else "handed_back"
+            self._audit(conn, case_id, advisor, action, {"bot_paused": paused})
+            if note:
+                self._message(conn, case_id, OUTGOING, note, advisor, private=True)
+            self._message(conn, case_id, ACTIVITY, f"{advisor.name} rejoined the conversation; the bot is paused."
+                          if paused else f"{advisor.name} handed the conversation back to the assistant; the case "
+                                         f"stays open and assigned.", advisor)
+            case = self._case(conn, case_id)
+            self._push_case(conn, case)
+            return case
+
+    def resolved_case_still_paused(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        """The conversation's latest resolved case, if it left the conversation paused."""
+        with self._read() as conn:
+            row = conn.execute(self._case_query().where(and_(
+                T.cases.c.conversation_id == conversation_id, T.cases.c.status == RESOLVED,
+                T.cases.c.bot_paused.is_(True))).order_by(T.cases.c.resolved_at.desc()).limit(1)).mappings().first()
+            return self._case_out(row) if row else None
 
     def cases_awaiting_resume(self, within: dt.timedelta = dt.timedelta(days=1)) -> List[Dict[str, Any]]:
         """Resolved cases whose conversation is still paused in Rasa (the resume failed)."""
@@ -612,6 +801,81 @@ class Store:
 
 
 # --- small rules ------------------------------------------------------------------------------------
+# What a phone number may be written with; the search compares the digits only.
+PHONE_PUNCTUATION = " ()-.+/"
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The queue's filters (GET /api/handoffs and .csv): any of these priorities, channels, and a
+    search of name, phone (digits compared, any formatting) and email, case-insensitive."""
+
+    priorities: Tuple[str, ...] = ()
+    channels: Tuple[str, ...] = ()
+    query: str = ""
+
+    def __post_init__(self) -> None:
+        bad = [p for p in self.priorities if p not in PRIORITY_RANK]
+        if bad:
+            raise BadRequest(f"priority: unknown {', '.join(bad)} (one of {', '.join(PRIORITY_RANK)})")
+        if any(not c or len(c) > 64 for c in self.channels):
+            raise BadRequest("channel must be a comma list of channel names (at most 64 characters each)")
+        if len(self.query) > MAX_QUERY:
+            raise BadRequest(f"q is longer than {MAX_QUERY} characters")
+        check_text(self.query, "q")
+
+    def conditions(self) -> List[Any]:
+        found: List[Any] = []
+        if self.priorities:
+            found.append(T.cases.c.priority.in_(list(self.priorities)))
+        if self.channels:
+            found.append(T.cases.c.channel.in_(list(self.channels)))
+        words = self.query.strip().lower()
+        if words:
+            pattern = "%" + _like_escaped(words) + "%"
+            matches = [func.lower(T.cases.c.contact_name).like(pattern, escape="\\"),
+                       func.lower(T.cases.c.contact_email).like(pattern, escape="\\")]
+            digits = "".join(ch for ch in words if ch.isdigit())
+            if digits and all(ch.isdigit() or ch in PHONE_PUNCTUATION for ch in words):
+                phone = T.cases.c.contact_phone
+                for ch in PHONE_PUNCTUATION:
+                    phone = func.replace(phone, ch, "")
+                matches.append(phone.like(f"%{digits}%"))
+            found.append(or_(*matches))
+        return found
+
+
+def _later(old: Optional[dt.datetime], new: dt.datetime) -> dt.datetime:
+    return new if old is None or new > old else old
+
+
+def _like_escaped(words: str) -> str:
+    return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def check_text(value: str, what: str) -> str:
+    """Text that both databases can store: no NUL, no unpaired surrogate (JSON can carry both)."""
+    if "\x00" in value:
+        raise BadRequest(f"{what} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"{what} contains an unpaired surrogate (not valid Unicode text)") from None
+    return value
+
+
+def _unique(events: List[live.Event]) -> List[live.Event]:
+    """One of each event per transaction (a reply that also wakes a case writes two webhooks)."""
+    seen, out = set(), []
+    for event in events:
+        key = (event[0], tuple(sorted((k, repr(v)) for k, v in event[1].items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(event)
+    return out
+
+
 def _reason_words(reason: str) -> str:
     return {"risk": "high levy risk", "user_requested": "the taxpayer asked for a person",
             "fallback": "the assistant could not understand twice"}.get(reason, reason)
@@ -643,7 +907,7 @@ def _content_text(value: Any, what: str) -> str:
         raise BadRequest(f"the {what} must be a non-empty string")
     if len(value) > 5_000:
         raise BadRequest(f"the {what} is longer than 5000 characters")
-    return value.strip()
+    return check_text(value.strip(), f"the {what}")
 
 
 def _jsonable(value: Any) -> Any:

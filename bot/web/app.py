@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import html
 import json
 import logging
 import os
@@ -21,16 +22,21 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
+from bot import firm as firms
 from bot.handoff.cases import ACTIVE_STATUSES, STATUSES, InvalidCase, validate_case
 from bot.handoff.config import QueueSettings
+from bot.handoff.conversation_events import parse_event
 from bot.handoff.db import make_engine
+from bot.handoff.live import LiveHub
 from bot.handoff.service import HandoffService
 from bot.handoff.sla import due_text
-from bot.handoff.store import Actor, BadRequest, QueueError, Store
+from bot.handoff.store import Actor, BadRequest, CaseFilter, NotFound, QueueError, Store
 from bot.handoff.webhooks import WebhookSender
 from bot.privacy import logs
 from bot.privacy.eraser import Eraser
+from bot.web import export
 from bot.web.openapi import OPENAPI
+from bot.web.stream import serve_stream
 from bot.web.security import (
     SignInLimiter, TooManySignIns, add_privacy_routes, client_ip, too_many_sign_ins_response,
 )
@@ -42,6 +48,8 @@ STATIC_DIR = HERE / "static"
 PAGES_DIR = HERE / "pages"
 TEMPLATES_DIR = HERE / "templates"
 MAX_BODY = 256 * 1024
+MAX_CASE_ID = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
+CSV_PAGE = 500
 # How often a failed resume (Rasa was down when the case was resolved) is retried.
 RESUME_RETRY_SECONDS = float(os.environ.get("HANDOFF_RESUME_RETRY_SECONDS") or 60.0)
 
@@ -124,10 +132,12 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
         if loop and event:
             loop.call_soon_threadsafe(event.set)
 
-    store = Store(make_engine(settings.db_url), settings.sla, settings.webhooks, on_webhook=notify_webhooks)
+    hub = LiveHub()
+    store = Store(make_engine(settings.db_url), settings.sla, settings.webhooks, on_webhook=notify_webhooks,
+                  on_live=hub.publish)
     service = HandoffService(store, settings.rasa)
     sender = WebhookSender(store, settings.webhooks)
-    app.ctx.store, app.ctx.service, app.ctx.settings = store, service, settings
+    app.ctx.store, app.ctx.service, app.ctx.settings, app.ctx.hub = store, service, settings, hub
 
     def loop_time() -> float:
         return asyncio.get_running_loop().time()
@@ -175,11 +185,13 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
     @app.after_server_start
     async def start_background(app_, loop):
         app.ctx.loop = loop
+        hub.bind(loop)
         app.ctx.webhook_event = asyncio.Event()
         app.ctx.background = loop.create_task(background())
 
     @app.before_server_stop
     async def stop_background(app_, loop):
+        hub.close_all()  # open event streams end now, so the shutdown does not wait for them
         task = getattr(app.ctx, "background", None)
         if task:
             task.cancel()
@@ -281,67 +293,118 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
         body = {**case, "created": created, "promise": due_text(case["first_response_due"], now, case["priority"])}
         return json_response(body, 201 if created else 200)
 
-    @app.get("/api/handoffs")
-    async def list_cases(request):
-        advisor = await advisor_of(request)
+    def queue_query(request: Request, advisor: Actor) -> Dict[str, Any]:
+        """The list's filters, shared by GET /api/handoffs and its CSV export."""
         raw = request.args.get("status", "active")
         if raw == "active":
             statuses = ACTIVE_STATUSES
         elif raw == "all":
             statuses = STATUSES
         else:
-            statuses = tuple(s.strip() for s in raw.split(",") if s.strip())
+            statuses = _comma_list(raw)
         assignee = request.args.get("assignee")
         if assignee not in (None, "me", "none"):
             raise BadRequest("assignee must be 'me' or 'none'")
+        filters = CaseFilter(priorities=_comma_list(request.args.get("priority", "")),
+                             channels=_comma_list(request.args.get("channel", "")),
+                             query=request.args.get("q", ""))
+        return {"statuses": statuses, "assignee_id": advisor.id if assignee == "me" else None,
+                "unassigned": assignee == "none", "filters": filters}
+
+    @app.get("/api/handoffs")
+    async def list_cases(request):
+        advisor = await advisor_of(request)
+        query = queue_query(request, advisor)
         limit = _int_arg(request, "limit", 50, 1, 500)
         offset = _int_arg(request, "offset", 0, 0, 10_000_000)
-        rows, total = await run(partial(store.list_cases, statuses,
-                                        assignee_id=advisor.id if assignee == "me" else None,
-                                        unassigned=assignee == "none", limit=limit, offset=offset))
+        rows, total = await run(partial(store.list_cases, query.pop("statuses"), limit=limit, offset=offset, **query))
         return json_response({"cases": rows, "total": total, "limit": limit, "offset": offset,
                               "server_time": store.now()})
 
+    @app.get("/api/handoffs.csv")
+    async def export_cases(request):
+        advisor = await advisor_of(request)
+        query = queue_query(request, advisor)
+        statuses = query.pop("statuses")
+
+        def every_case() -> list:
+            found, offset = [], 0
+            while True:
+                rows, total = store.list_cases(statuses, limit=CSV_PAGE, offset=offset, **query)
+                found.extend(rows)
+                offset += len(rows)
+                if not rows or offset >= total:
+                    return found
+
+        body = export.to_csv(await run(every_case))
+        stamp = store.now().strftime("%Y%m%d-%H%M")
+        return response.text(body, content_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="cases-{stamp}.csv"'})
+
     @app.get("/api/handoffs/<case_id:int>")
     async def get_case(request, case_id: int):
-        await advisor_of(request)
-        case = await run(service.case_with_transcript, case_id)
+        advisor = await advisor_of(request)
+        case = await run(service.case_for_advisor, _case_id(case_id), advisor)
         return json_response({**case, "server_time": store.now()})
 
     @app.post("/api/handoffs/<case_id:int>/claim")
     async def claim(request, case_id: int):
         advisor = await advisor_of(request)
-        return json_response(await run(service.claim, case_id, advisor))
+        return json_response(await run(service.claim, _case_id(case_id), advisor))
 
     @app.post("/api/handoffs/<case_id:int>/notes")
     async def add_note(request, case_id: int):
         advisor = await advisor_of(request)
         body = _body(request)
-        return json_response(await run(service.add_note, case_id, advisor, body.get("content")), 201)
+        return json_response(await run(service.add_note, _case_id(case_id), advisor, body.get("content")), 201)
 
     @app.post("/api/handoffs/<case_id:int>/reply")
     async def reply(request, case_id: int):
         advisor = await advisor_of(request)
         body = _body(request)
-        return json_response(await run(service.reply, case_id, advisor, body.get("content")), 201)
+        return json_response(await run(service.reply, _case_id(case_id), advisor, body.get("content")), 201)
 
     @app.post("/api/handoffs/<case_id:int>/snooze")
     async def snooze(request, case_id: int):
         advisor = await advisor_of(request)
         until = _snooze_until(_body(request), store.now())
-        return json_response(await run(service.snooze, case_id, advisor, until))
+        return json_response(await run(service.snooze, _case_id(case_id), advisor, until))
 
     @app.post("/api/handoffs/<case_id:int>/reassign")
     async def reassign(request, case_id: int):
         advisor = await advisor_of(request)
         body = _body(request)
-        return json_response(await run(service.reassign, case_id, advisor, body.get("advisor_id")))
+        return json_response(await run(service.reassign, _case_id(case_id), advisor, body.get("advisor_id")))
 
     @app.post("/api/handoffs/<case_id:int>/resolve")
     async def resolve(request, case_id: int):
         advisor = await advisor_of(request)
         note = _body(request).get("note") if request.body else None
-        return json_response(await run(service.resolve, case_id, advisor, note))
+        return json_response(await run(service.resolve, _case_id(case_id), advisor, note))
+
+    @app.post("/api/handoffs/<case_id:int>/handback")
+    async def hand_back(request, case_id: int):
+        advisor = await advisor_of(request)
+        note = _body(request).get("note") if request.body else None
+        return json_response(await run(service.hand_back, _case_id(case_id), advisor, note))
+
+    @app.post("/api/handoffs/<case_id:int>/rejoin")
+    async def rejoin(request, case_id: int):
+        advisor = await advisor_of(request)
+        if request.body:
+            _body(request)  # an empty object or nothing; anything else is a mistake worth a 400
+        return json_response(await run(service.rejoin, _case_id(case_id), advisor))
+
+    @app.post("/api/conversation-events")
+    async def conversation_event(request):
+        require_service(request)
+        event = parse_event(_body(request), store.now())
+        return json_response(await run(service.conversation_event, event, hub.is_live))
+
+    @app.get("/api/stream")
+    async def stream(request):
+        advisor = await advisor_of(request)
+        await serve_stream(request, hub, advisor.id)
 
     @app.get("/api/me")
     async def me(request):
@@ -373,15 +436,39 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
             public = f"{request.scheme}://{host}:{os.environ.get('RASA_PORT', '5005')}"
         return response.json({"serverUrl": public}, headers={"Cache-Control": "no-store"})
 
+    @app.get("/firm.json")
+    async def firm_json(request):
+        return response.json(firms.current().as_dict(), headers={"Cache-Control": "no-store"})
+
     @app.get("/")
     async def index(request):
         page = PAGES_DIR / "index.html"
         if page.is_file():
-            return await response.file(page, mime_type="text/html; charset=utf-8")
+            return response.html(fill_firm(page.read_text(encoding="utf-8")))
         return response.html(NOT_BUILT_PAGE)
 
     app.static("/static", str(STATIC_DIR), name="static")
     return app
+
+
+def fill_firm(page: str) -> str:
+    """The demo page's {{firm_...}} placeholders, from the one source of the firm's details."""
+    firm = firms.current()
+    for name, value in (("firm_name", firm.name), ("firm_phone", firm.phone), ("firm_phone_tel", firm.phone_tel),
+                        ("firm_hours", firm.hours_text)):
+        page = page.replace("{{" + name + "}}", html.escape(value, quote=True))
+    return page
+
+
+def _case_id(case_id: int) -> int:
+    """A case id from the path; one no case can have is simply not there (not a database error)."""
+    if not 1 <= case_id <= MAX_CASE_ID:
+        raise NotFound(f"no case {case_id}")
+    return case_id
+
+
+def _comma_list(raw: str) -> tuple:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _snooze_until(body: Dict[str, Any], now: dt.datetime) -> dt.datetime:

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from bot.handoff.cases import CONTACT_METHODS, REASONS, RISK_LEVELS, STATUSES
+from bot.handoff.conversation_events import CHANNELS, MAX_TEXT, TYPES
 from bot.handoff.sla import PRIORITIES
+from bot.web.export import COLUMNS
 
 
 def _ref(name: str) -> Dict[str, str]:
@@ -30,6 +32,14 @@ NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ADVISOR = [{"advisorToken": []}]
+FILTERS = [
+    {"name": "priority", "in": "query", "schema": {"type": "string"}, "example": "urgent,high",
+     "description": f"a comma list of {', '.join(PRIORITIES)}"},
+    {"name": "channel", "in": "query", "schema": {"type": "string"}, "example": "socketio,sms",
+     "description": "a comma list of channels"},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+     "description": "search name, phone (digits compared, any formatting) and email, case-insensitive"},
+]
 
 
 def _action(summary: str, body: Dict[str, Any] = None, ok: Dict[str, Any] = None, extra: Dict[str, Any] = None,
@@ -131,12 +141,45 @@ OPENAPI: Dict[str, Any] = {
                     "resolved_at": NULLABLE_TIME, "created_at": {"type": "string", "format": "date-time"},
                     "updated_at": {"type": "string", "format": "date-time"},
                     "escalations": {"type": "integer"}, "bot_paused": {"type": "boolean"},
+                    "taxpayer": _ref("Taxpayer"),
                     "sla_breached": {"type": "boolean"},
                     "sla": {"type": "object", "properties": {
                         "due": {"type": "string", "format": "date-time"}, "breached": {"type": "boolean"},
                         "state": {"type": "string", "enum": ["running", "met", "breached"]}}},
-                    "live": {"type": "object", "description": "claim/resolve only: what happened in Rasa",
+                    "live": {"type": "object", "description": "claim/resolve/handback/rejoin only: what happened in Rasa",
                              "properties": {"bot_paused": {"type": "boolean"}, "error": NULLABLE_STRING}},
+                },
+            },
+            "Taxpayer": {
+                "type": "object", "description": "What the taxpayer's side did (POST /api/conversation-events)",
+                "properties": {
+                    "online": {"type": "boolean", "description": "a widget tab of the conversation is open"},
+                    "seen_at": NULLABLE_TIME, "last_message_at": NULLABLE_TIME,
+                    "opted_out_at": {**NULLABLE_TIME, "description": "last SMS STOP"},
+                    "opted_in_at": {**NULLABLE_TIME, "description": "last SMS START (opted out while "
+                                    "opted_out_at is later than this or this is null)"},
+                    "unread": {"type": "integer", "description": "taxpayer messages since the holder's last reply "
+                               "or view of the case"},
+                },
+            },
+            "ConversationEvent": {
+                "type": "object", "additionalProperties": False, "required": ["conversation_id", "channel", "type"],
+                "properties": {
+                    "conversation_id": {"type": "string", "maxLength": 255},
+                    "channel": {"type": "string", "enum": list(CHANNELS)},
+                    "type": {"type": "string", "enum": list(TYPES)},
+                    "at": {"type": "string", "format": "date-time",
+                           "description": "default now; refused if more than a day old or in the future"},
+                    "text": {"type": "string", "maxLength": MAX_TEXT, "description": "type unanswered only"},
+                },
+            },
+            "ConversationEventAnswer": {
+                "type": "object", "properties": {
+                    "case_id": {"type": "integer", "nullable": True},
+                    "reply": {**NULLABLE_STRING, "description": "words the channel must send itself (Rasa could "
+                              "not take them); null when nothing is to be said or it was delivered"},
+                    "delivered": {"type": "boolean", "description": "the answer went to the taxpayer through Rasa"},
+                    "advisor_live": {"type": "boolean", "description": "the case's holder has a dashboard open"},
                 },
             },
             "Erasure": {"type": "object", "properties": {
@@ -185,6 +228,7 @@ OPENAPI: Dict[str, Any] = {
                     {"name": "status", "in": "query", "schema": {"type": "string", "default": "active"},
                      "description": "active (pending,open,snoozed), all, or a comma list of statuses"},
                     {"name": "assignee", "in": "query", "schema": {"type": "string", "enum": ["me", "none"]}},
+                    *FILTERS,
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "maximum": 500}},
                     {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}},
                 ],
@@ -193,6 +237,23 @@ OPENAPI: Dict[str, Any] = {
                         "cases": {"type": "array", "items": _ref("Case")}, "total": {"type": "integer"},
                         "limit": {"type": "integer"}, "offset": {"type": "integer"},
                         "server_time": {"type": "string", "format": "date-time"}}}, "A page of the queue"),
+                    "400": ERRORS["400"], "401": ERRORS["401"],
+                },
+            },
+        },
+        "/api/handoffs.csv": {
+            "get": {
+                "summary": "The cases of the same filters as a CSV attachment (one row per case, all pages); cells "
+                           "starting with = + - @ get a leading apostrophe",
+                "security": ADVISOR,
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "default": "active"}},
+                    {"name": "assignee", "in": "query", "schema": {"type": "string", "enum": ["me", "none"]}},
+                    *FILTERS,
+                ],
+                "responses": {
+                    "200": {"description": "Columns: " + ", ".join(COLUMNS),
+                            "content": {"text/csv": {"schema": {"type": "string"}}}},
                     "400": ERRORS["400"], "401": ERRORS["401"],
                 },
             },
@@ -225,6 +286,31 @@ OPENAPI: Dict[str, Any] = {
         "/api/handoffs/{case_id}/resolve": {"post": _action(
             "Resolve the case; resumes the bot and tells the taxpayer",
             {"type": "object", "properties": {"note": {"type": "string"}}})},
+        "/api/handoffs/{case_id}/handback": {"post": _action(
+            "Hand the conversation back to the assistant without resolving (the holder): the case stays open and "
+            "assigned, the bot answers again, the taxpayer is told",
+            {"type": "object", "properties": {"note": {"type": "string", "description": "a private note"}}},
+            extra={"502": _json(_ref("Error"), "Rasa could not resume the bot; nothing changed")})},
+        "/api/handoffs/{case_id}/rejoin": {"post": _action(
+            "Take the conversation back from the assistant (the holder of an open, handed-back case)",
+            extra={"502": _json(_ref("Error"), "Rasa could not pause the bot; nothing changed")})},
+        "/api/conversation-events": {"post": {
+            "summary": "What the taxpayer's side did (the channels): a message left unanswered while an advisor "
+                       "holds the conversation (answered honestly when they are away), presence, SMS STOP/START",
+            "security": [{"serviceToken": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ConversationEvent")}}},
+            "responses": {"200": _json(_ref("ConversationEventAnswer"), "Recorded"),
+                          "400": ERRORS["400"], "401": ERRORS["401"]},
+        }},
+        "/api/stream": {"get": {
+            "summary": "Server-sent events for open dashboards: case_created, case_updated, taxpayer_message, "
+                       "presence (data is JSON); a ': ping' comment every 15 s. An advisor counts as live while "
+                       "one of their streams is open",
+            "security": ADVISOR,
+            "responses": {"200": {"description": "An endless event stream",
+                                  "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                          "401": ERRORS["401"]},
+        }},
         "/api/me": {"get": {"summary": "The advisor of the token", "security": ADVISOR,
                             "responses": {"200": _json(_ref("Advisor"), "The advisor"), "401": ERRORS["401"]}}},
         "/api/advisors": {"get": {"summary": "Active advisors (for reassigning)", "security": ADVISOR,

@@ -61,7 +61,7 @@ def pg_url(name: str) -> str:
 def clear_cases(db_url: str) -> None:
     """Empties everything but the advisors (the server keeps running)."""
     engine = make_engine(db_url)
-    tables = [schema.webhook_deliveries, schema.audit, schema.messages, schema.cases]
+    tables = [schema.webhook_deliveries, schema.audit, schema.messages, schema.cases, schema.conversations]
     with engine.begin() as conn:
         for table in tables:
             conn.execute(table.delete())
