@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import case_from, channel_of, contact_offered, said_this_turn
 from bot.handoff.client import HandoffClient
-from bot.settings import firm_phone
+from bot import firm
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class ActionAdvisorDeclined(Action):
         return "action_advisor_declined"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_advisor_declined", firm_phone=firm_phone())
+        dispatcher.utter_message(response="utter_advisor_declined", firm_phone=firm.current().phone)
         return [SlotSet("advisor_offered", False), SlotSet("escalation_reason", None)]
 
 
@@ -108,20 +108,32 @@ class ActionEscalate(Action):
         method_words = "call you" if contact["method"] == "phone" else "email you"
         if result.rejected:  # a bug on our side: the queue refused the case's shape
             logger.error("handoff for conversation %s rejected: %s", tracker.sender_id, result.error)
-            dispatcher.utter_message(response="utter_handoff_failed", firm_phone=firm_phone())
+            dispatcher.utter_message(response="utter_handoff_failed", firm_phone=firm.current().phone)
             return []
         if not result.delivered:  # kept in the durable outbox; delivered when the queue is back
             logger.warning("handoff for conversation %s queued in the outbox", tracker.sender_id)
             dispatcher.utter_message(
-                response="utter_handoff_saved_offline", method_words=method_words, firm_phone=firm_phone()
+                response="utter_handoff_saved_offline", method_words=method_words, firm_phone=firm.current().phone
             )
             return []
         if result.created is False:
             dispatcher.utter_message(response="utter_handoff_updated")
+        promise, note = promise_words(result, contact)
         dispatcher.utter_message(
             response="utter_handoff_created",
             priority_words=PRIORITY_WORDS.get(result.priority, "normal priority"),
             method_words=method_words,
-            promise=result.promise,
+            promise=promise,
+            promise_note=f" {note}" if note else "",
         )
         return [SlotSet("case_id", str(result.case_id))]
+
+
+def promise_words(result: SubmitResult, contact: Dict[str, Any]) -> "tuple[str, str]":
+    """When the advisor will call, fitted to the best time the taxpayer gave, the firm's hours
+    and the queue's first-response target (bot/call_promise.py); an email keeps the queue's."""
+    if contact.get("method") != "phone" or result.first_response_due is None:
+        return result.promise or "as soon as an advisor is free", ""
+    promise = call_promise(contact.get("best_time"), result.first_response_due, clock.utcnow(), current_policy(),
+                           result.promise)
+    return promise.words, promise.note

@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import disclaimer_once
-from bot.settings import firm_name
+from bot import firm
 
 
 class ActionGreet(Action):
@@ -18,7 +18,7 @@ class ActionGreet(Action):
         if tracker.active_loop_name:
             dispatcher.utter_message(response="utter_greet_again")
             return []
-        dispatcher.utter_message(response="utter_greet", firm_name=firm_name())
+        dispatcher.utter_message(response="utter_greet", firm_name=firm.current().name)
         events = disclaimer_once(dispatcher, tracker)
         dispatcher.utter_message(response="utter_greet_question")
         return events

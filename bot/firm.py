@@ -64,6 +64,26 @@ def parse_hours(raw: str, setting: str = "FIRM_HOURS") -> Tuple[FrozenSet[int], 
     return parse_days(match.group(1), setting), opens, closes
 
 
+def hours_setting(env: Mapping[str, str]) -> str:
+    """The firm's opening hours as configured (FIRM_HOURS), or the default."""
+    return (env.get("FIRM_HOURS") or "").strip() or DEFAULT_HOURS
+
+
+def zone_from_env(env: Mapping[str, str]) -> Tuple[str, str]:
+    """The firm's time zone and how it is written to people: FIRM_TIMEZONE(_LABEL), else the
+    queue's HANDOFF_TIMEZONE(_LABEL), else New York / "ET". The queue reads the same zone."""
+    zone_name = ((env.get("FIRM_TIMEZONE") or "").strip() or (env.get("HANDOFF_TIMEZONE") or "").strip()
+                 or DEFAULT_TIMEZONE)
+    setting = "FIRM_TIMEZONE" if (env.get("FIRM_TIMEZONE") or "").strip() else "HANDOFF_TIMEZONE"
+    try:
+        ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FirmConfigError(f"{setting}: unknown time zone '{zone_name}'") from None
+    label = ((env.get("FIRM_TIMEZONE_LABEL") or "").strip() or (env.get("HANDOFF_TIMEZONE_LABEL") or "").strip()
+             or ZONE_LABELS.get(zone_name, zone_name))
+    return zone_name, label
+
+
 def clock_words(time: dt.time) -> str:
     """08:00 -> "8 am", 17:30 -> "5:30 pm", 12:00 -> "noon"."""
     if time.hour == 12 and time.minute == 0:
@@ -73,7 +93,8 @@ def clock_words(time: dt.time) -> str:
     return f"{hour} {suffix}" if time.minute == 0 else f"{hour}:{time.minute:02d} {suffix}"
 
 
-def _days_words(days: FrozenSet[int]) -> str:
+def days_words(days: FrozenSet[int]) -> str:
+    """{0..4} -> "Monday to Friday", {5, 6} -> "Saturday and Sunday"."""
     ordered = sorted(days)
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{_FULL_DAY_NAMES[ordered[0]]} to {_FULL_DAY_NAMES[ordered[-1]]}"
@@ -95,16 +116,9 @@ class Firm:
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Firm":
         env = os.environ if env is None else env
-        hours = (env.get("FIRM_HOURS") or "").strip() or DEFAULT_HOURS
+        hours = hours_setting(env)
         days, opens, closes = parse_hours(hours)
-        zone_name = ((env.get("FIRM_TIMEZONE") or "").strip() or (env.get("HANDOFF_TIMEZONE") or "").strip()
-                     or DEFAULT_TIMEZONE)
-        try:
-            ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise FirmConfigError(f"FIRM_TIMEZONE: unknown time zone '{zone_name}'") from None
-        label = ((env.get("FIRM_TIMEZONE_LABEL") or "").strip() or (env.get("HANDOFF_TIMEZONE_LABEL") or "").strip()
-                 or ZONE_LABELS.get(zone_name, zone_name))
+        zone_name, label = zone_from_env(env)
         phone = (env.get("FIRM_PHONE") or "").strip() or DEMO_PHONE
         if len(re.sub(r"\D", "", phone)) < 7:
             raise FirmConfigError(f"FIRM_PHONE: '{phone}' is not a phone number")
@@ -126,7 +140,7 @@ class Firm:
     @property
     def hours_text(self) -> str:
         """"Monday to Friday, 8 am to 6 pm ET"."""
-        return f"{_days_words(self.days)}, {clock_words(self.opens)} to {clock_words(self.closes)} {self.zone_label}"
+        return f"{days_words(self.days)}, {clock_words(self.opens)} to {clock_words(self.closes)} {self.zone_label}"
 
     def is_open(self, moment: dt.datetime) -> bool:
         """Within opening hours (holidays are the SLA's business; bot/handoff/sla.py)."""

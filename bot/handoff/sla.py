@@ -9,13 +9,14 @@ Configuration (environment, read when `SlaPolicy.from_env()` is called):
                           15m / 1h   calendar minutes / hours (someone is on call around the clock)
                           30bm / 4bh business minutes / hours (the clock runs only while open)
                           1bd        by closing time of the n-th next business day
-  HANDOFF_BUSINESS_HOURS  "Mon-Fri 09:00-18:00" (days: Mon..Sun, a range or a comma list)
-  HANDOFF_TIMEZONE        "America/New_York"
-  HANDOFF_TIMEZONE_LABEL  how the zone is written to the taxpayer; "ET" for New York
+  HANDOFF_BUSINESS_HOURS  unset: the firm's opening hours (FIRM_HOURS, default "Mon-Fri 08:00-18:00",
+                          bot/firm.py); set it only when the queue is staffed on other hours
+  FIRM_TIMEZONE / HANDOFF_TIMEZONE, FIRM_TIMEZONE_LABEL / HANDOFF_TIMEZONE_LABEL: the firm's zone
+                          and how it is written (bot.firm.zone_from_env; "America/New_York", "ET")
   HANDOFF_HOLIDAYS        "dc" (closed on DC legal holidays, bot/holidays.py) or "none"
 
 The default counts business time for every priority, so the bot never promises 15 minutes at
-2 am on a Sunday (it says "by 9:15 am ET Monday"); a firm with advisors on call around the
+2 am on a Sunday (it says "by 8:15 am ET Monday"); a firm with advisors on call around the
 clock sets "urgent=15m,high=1h,...".
 """
 from __future__ import annotations
@@ -26,19 +27,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Mapping, Optional, Tuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from bot import firm
 from bot.holidays import dc_legal_holiday
 
 URGENT, HIGH, MEDIUM, LOW = "urgent", "high", "medium", "low"
 PRIORITIES = (URGENT, HIGH, MEDIUM, LOW)  # most urgent first; the queue orders by this
 
 DEFAULT_SLA = "urgent=15bm,high=1bh,medium=4bh,low=1bd"
-DEFAULT_BUSINESS_HOURS = "Mon-Fri 09:00-18:00"
-DEFAULT_TIMEZONE = "America/New_York"
-ZONE_LABELS = {"America/New_York": "ET", "America/Chicago": "CT", "America/Denver": "MT",
-               "America/Los_Angeles": "PT", "UTC": "UTC"}
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 CALENDAR, BUSINESS, BUSINESS_DAYS = "calendar", "business", "business_days"
 
@@ -83,31 +80,15 @@ def _parse_targets(raw: str) -> Dict[str, Target]:
     return targets
 
 
-def _parse_days(raw: str) -> FrozenSet[int]:
-    days = set()
-    for part in raw.lower().split(","):
-        ends = [p.strip()[:3] for p in part.split("-")]
-        if any(end not in DAY_NAMES for end in ends) or len(ends) > 2:
-            raise SlaConfigError(f"HANDOFF_BUSINESS_HOURS: '{part.strip()}' is not a day or a day range")
-        first, last = DAY_NAMES.index(ends[0]), DAY_NAMES.index(ends[-1])
-        if last < first:
-            raise SlaConfigError(f"HANDOFF_BUSINESS_HOURS: '{part.strip()}' runs backwards")
-        days.update(range(first, last + 1))
-    return frozenset(days)
-
-
-def _parse_business_hours(raw: str) -> Tuple[FrozenSet[int], dt.time, dt.time]:
-    match = re.fullmatch(r"\s*([A-Za-z,\- ]+?)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", raw)
-    if not match:
-        raise SlaConfigError(f"HANDOFF_BUSINESS_HOURS: '{raw}' is not like 'Mon-Fri 09:00-18:00'")
+def _business_hours(env: Mapping[str, str]) -> Tuple[FrozenSet[int], dt.time, dt.time]:
+    """The queue's opening hours: HANDOFF_BUSINESS_HOURS when set, else the firm's (FIRM_HOURS),
+    read by the firm's one parser (bot/firm.py), so the queue counts the hours the page shows."""
+    own = (env.get("HANDOFF_BUSINESS_HOURS") or "").strip()
+    setting, raw = ("HANDOFF_BUSINESS_HOURS", own) if own else ("FIRM_HOURS", firm.hours_setting(env))
     try:
-        opens = dt.time(int(match.group(2)), int(match.group(3)))
-        closes = dt.time(int(match.group(4)), int(match.group(5)))
-    except ValueError:
-        raise SlaConfigError(f"HANDOFF_BUSINESS_HOURS: '{raw}' has an impossible time") from None
-    if closes <= opens:
-        raise SlaConfigError("HANDOFF_BUSINESS_HOURS: closing time must be after opening time")
-    return _parse_days(match.group(1)), opens, closes
+        return firm.parse_hours(raw, setting)
+    except firm.FirmConfigError as error:
+        raise SlaConfigError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -123,12 +104,11 @@ class SlaPolicy:
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "SlaPolicy":
         env = os.environ if env is None else env
-        days, opens, closes = _parse_business_hours(env.get("HANDOFF_BUSINESS_HOURS") or DEFAULT_BUSINESS_HOURS)
-        zone_name = env.get("HANDOFF_TIMEZONE") or DEFAULT_TIMEZONE
+        days, opens, closes = _business_hours(env)
         try:
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SlaConfigError(f"HANDOFF_TIMEZONE: unknown time zone '{zone_name}'") from None
+            zone_name, zone_label = firm.zone_from_env(env)
+        except firm.FirmConfigError as error:
+            raise SlaConfigError(str(error)) from None
         holidays = (env.get("HANDOFF_HOLIDAYS") or "dc").strip().lower()
         if holidays not in ("dc", "none"):
             raise SlaConfigError("HANDOFF_HOLIDAYS must be 'dc' or 'none'")
@@ -137,8 +117,8 @@ class SlaPolicy:
             days=days,
             opens=opens,
             closes=closes,
-            zone=zone,
-            zone_label=env.get("HANDOFF_TIMEZONE_LABEL") or ZONE_LABELS.get(zone_name, zone_name),
+            zone=ZoneInfo(zone_name),
+            zone_label=zone_label,
             closed_on=dc_legal_holiday if holidays == "dc" else (lambda day: None),
         )
 
@@ -155,7 +135,7 @@ class SlaPolicy:
             if self.is_business_day(day):
                 return day
             day += dt.timedelta(days=1)
-        raise SlaConfigError("no business day within a year: check HANDOFF_BUSINESS_HOURS")
+        raise SlaConfigError("no business day within a year: check HANDOFF_BUSINESS_HOURS / FIRM_HOURS")
 
     def add_business_minutes(self, start: dt.datetime, minutes: float) -> dt.datetime:
         """`start` plus `minutes` of open time (the clock stops while the firm is closed)."""
@@ -221,21 +201,30 @@ class SlaPolicy:
         return self.due_text(self.first_response_due(priority, now), now, nominal)
 
     def _clock_words(self, due: dt.datetime, now: dt.datetime) -> str:
-        local = _round_up_quarter(due.astimezone(self.zone))
-        today = now.astimezone(self.zone).date()
-        hour = local.hour % 12 or 12
-        suffix = "am" if local.hour < 12 else "pm"
-        time = f"{hour} {suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d} {suffix}"
-        days_ahead = (local.date() - today).days
+        local = round_up_quarter(due.astimezone(self.zone))
+        return f"{firm.clock_words(local.time())} {self.zone_label} {self.day_words(local.date(), now)}"
+
+    def day_words(self, day: dt.date, now: dt.datetime) -> str:
+        """"today", "tomorrow", "Monday" (within the week), else "Monday, June 23"."""
+        days_ahead = (day - _aware(now).astimezone(self.zone).date()).days
         if days_ahead == 0:
-            day = "today"
-        elif days_ahead == 1:
-            day = "tomorrow"
-        elif days_ahead < 7:
-            day = local.strftime("%A")
-        else:
-            day = f"{local.strftime('%A, %B')} {local.day}"
-        return f"{time} {self.zone_label} {day}"
+            return "today"
+        if days_ahead == 1:
+            return "tomorrow"
+        if days_ahead < 7:
+            return f"{day:%A}"
+        return f"{day:%A, %B} {day.day}"
+
+    @property
+    def hours_text(self) -> str:
+        """The hours the queue is staffed, as bot.firm words them: "Monday to Friday, 8 am to 6 pm ET"."""
+        return f"{firm.days_words(self.days)}, {firm.clock_words(self.opens)} to {firm.clock_words(self.closes)} {self.zone_label}"
+
+    def opening_hours_on(self, day: dt.date) -> Optional[Tuple[dt.datetime, dt.datetime]]:
+        """When the firm is open on `day` (aware, in the firm's zone), or None when closed."""
+        if not self.is_business_day(day):
+            return None
+        return self._at(day, self.opens), self._at(day, self.closes)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -243,7 +232,8 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def _round_up_quarter(moment: dt.datetime) -> dt.datetime:
+def round_up_quarter(moment: dt.datetime) -> dt.datetime:
+    """Promises err on the safe side: 10:07 -> 10:15, 10:15 stays."""
     minutes = moment.minute + (moment.second or moment.microsecond > 0)
     quarters = math.ceil(minutes / 15) * 15
     base = moment.replace(minute=0, second=0, microsecond=0)
@@ -268,7 +258,8 @@ _DEFAULT: Optional[Tuple[Tuple[Tuple[str, str], ...], SlaPolicy]] = None
 def current_policy() -> SlaPolicy:
     """The policy of this process's environment (re-read when the environment changes)."""
     global _DEFAULT
-    keys = ("HANDOFF_SLA", "HANDOFF_BUSINESS_HOURS", "HANDOFF_TIMEZONE", "HANDOFF_TIMEZONE_LABEL", "HANDOFF_HOLIDAYS")
+    keys = ("HANDOFF_SLA", "HANDOFF_BUSINESS_HOURS", "HANDOFF_TIMEZONE", "HANDOFF_TIMEZONE_LABEL", "HANDOFF_HOLIDAYS",
+            "FIRM_HOURS", "FIRM_TIMEZONE", "FIRM_TIMEZONE_LABEL")
     fingerprint = tuple((key, os.environ.get(key, "")) for key in keys)
     if _DEFAULT is None or _DEFAULT[0] != fingerprint:
         _DEFAULT = (fingerprint, SlaPolicy.from_env())

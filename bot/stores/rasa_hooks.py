@@ -48,7 +48,7 @@ from typing import Any, Dict, List, Optional
 
 import rasa
 
-from bot.settings import firm_phone
+from bot import firm
 from bot.stores.errors import ConversationChanged, StoreUnavailable
 from bot.stores.settings import action_timeout_seconds
 
@@ -110,10 +110,10 @@ def _unwrapped_tracker_store(original):
 async def try_again_message(nlg, tracker, channel_name: str) -> Dict[str, Any]:
     message = None
     try:
-        message = await nlg.generate(RESPONSE, tracker, channel_name, firm_phone=firm_phone())
+        message = await nlg.generate(RESPONSE, tracker, channel_name, firm_phone=firm.current().phone)
     except Exception:  # a broken template must not stop the apology
         logger.exception(f"Could not render {RESPONSE}")
-    return message or {"text": TRY_AGAIN.format(firm_phone=firm_phone())}
+    return message or {"text": TRY_AGAIN.format(firm_phone=firm.current().phone)}
 
 
 # --- 2. a store error becomes a clear answer ----------------------------------------------------

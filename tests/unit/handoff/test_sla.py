@@ -22,15 +22,16 @@ def policy():
 @pytest.mark.parametrize("priority, now, due", [
     # urgent 15 and high 60 business minutes by default: promises hold out of hours too.
     ("urgent", et(2025, 6, 10, 10, 0), et(2025, 6, 10, 10, 15)),
-    ("urgent", et(2025, 6, 14, 2, 0), et(2025, 6, 16, 9, 15)),  # Saturday night -> Monday
-    ("high", et(2025, 6, 10, 17, 30), et(2025, 6, 11, 9, 30)),  # half an hour today, half tomorrow
-    # medium: 4 business hours, the clock stops at 18:00 and over the weekend.
+    ("urgent", et(2025, 6, 14, 2, 0), et(2025, 6, 16, 8, 15)),  # Saturday night -> Monday
+    ("high", et(2025, 6, 10, 17, 30), et(2025, 6, 11, 8, 30)),  # half an hour today, half tomorrow
+    # medium: 4 business hours; the firm opens 08:00-18:00 (FIRM_HOURS default), the clock stops
+    # at 18:00 and over the weekend.
     ("medium", et(2025, 6, 10, 10, 0), et(2025, 6, 10, 14, 0)),
-    ("medium", et(2025, 6, 10, 16, 37), et(2025, 6, 11, 11, 37)),
-    ("medium", et(2025, 6, 13, 17, 0), et(2025, 6, 16, 12, 0)),  # Friday -> Monday
-    ("medium", et(2025, 6, 14, 10, 0), et(2025, 6, 16, 13, 0)),  # Saturday -> Monday
-    ("medium", et(2025, 6, 10, 7, 0), et(2025, 6, 10, 13, 0)),  # before opening
-    ("medium", et(2025, 6, 10, 19, 0), et(2025, 6, 11, 13, 0)),  # after closing
+    ("medium", et(2025, 6, 10, 16, 37), et(2025, 6, 11, 10, 37)),
+    ("medium", et(2025, 6, 13, 17, 0), et(2025, 6, 16, 11, 0)),  # Friday -> Monday
+    ("medium", et(2025, 6, 14, 10, 0), et(2025, 6, 16, 12, 0)),  # Saturday -> Monday
+    ("medium", et(2025, 6, 10, 7, 0), et(2025, 6, 10, 12, 0)),  # before opening
+    ("medium", et(2025, 6, 10, 19, 0), et(2025, 6, 11, 12, 0)),  # after closing
     # low: by closing time of the next business day.
     ("low", et(2025, 6, 10, 10, 0), et(2025, 6, 11, 18, 0)),
     ("low", et(2025, 6, 13, 10, 0), et(2025, 6, 16, 18, 0)),
@@ -41,9 +42,9 @@ def test_first_response_due_per_priority(policy, priority, now, due):
 
 
 def test_business_hours_cross_the_change_to_daylight_time(policy):
-    # Friday 7 March 2025, 17:00 EST; DST starts Sunday 9 March: Monday noon is 16:00 UTC, not 17:00.
+    # Friday 7 March 2025, 17:00 EST; DST starts Sunday 9 March: Monday 11:00 is 15:00 UTC, not 16:00.
     due = policy.first_response_due("medium", et(2025, 3, 7, 17, 0))
-    assert due == dt.datetime(2025, 3, 10, 16, 0, tzinfo=UTC)
+    assert due == dt.datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
 
 
 def test_naive_datetimes_are_utc(policy):
@@ -53,13 +54,13 @@ def test_naive_datetimes_are_utc(policy):
 
 @pytest.mark.parametrize("priority, now, words", [
     ("urgent", et(2025, 6, 10, 10, 0), "within about 15 minutes"),
-    ("urgent", et(2025, 6, 14, 3, 0), "by 9:15 am ET Monday"),  # Saturday night: business time
-    ("high", et(2025, 6, 14, 3, 0), "by 10 am ET Monday"),
+    ("urgent", et(2025, 6, 14, 3, 0), "by 8:15 am ET Monday"),  # Saturday night: business time
+    ("high", et(2025, 6, 14, 3, 0), "by 9 am ET Monday"),
     ("high", et(2025, 6, 10, 10, 0), "within about an hour"),
     ("medium", et(2025, 6, 10, 10, 0), "within about 4 hours"),
-    ("medium", et(2025, 6, 10, 16, 37), "by 11:45 am ET tomorrow"),  # rounded up, never down
-    ("medium", et(2025, 6, 13, 17, 0), "by 12 pm ET Monday"),
-    ("medium", et(2025, 6, 10, 7, 0), "by 1 pm ET today"),
+    ("medium", et(2025, 6, 10, 16, 37), "by 10:45 am ET tomorrow"),  # rounded up, never down
+    ("medium", et(2025, 6, 13, 17, 0), "by 11 am ET Monday"),
+    ("medium", et(2025, 6, 10, 7, 0), "by noon ET today"),
     ("low", et(2025, 6, 10, 9, 0), "by 6 pm ET tomorrow"),
     ("low", et(2025, 7, 3, 10, 0), "by 6 pm ET Monday"),
 ])
@@ -112,7 +113,11 @@ def test_module_functions_follow_the_environment(monkeypatch):
     ({"HANDOFF_BUSINESS_HOURS": "weekdays 9-5"}, "HANDOFF_BUSINESS_HOURS"),
     ({"HANDOFF_BUSINESS_HOURS": "Mon-Fri 18:00-09:00"}, "closing time"),
     ({"HANDOFF_BUSINESS_HOURS": "Fri-Mon 09:00-18:00"}, "runs backwards"),
-    ({"HANDOFF_TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
+    ({"HANDOFF_TIMEZONE": "Mars/Olympus"}, "HANDOFF_TIMEZONE: unknown time zone"),
+    ({"FIRM_TIMEZONE": "Mars/Olympus"}, "FIRM_TIMEZONE: unknown time zone"),
+    ({"FIRM_HOURS": "weekdays 9-5"}, "FIRM_HOURS: 'weekdays 9-5' is not like"),
+    ({"FIRM_HOURS": "Mon-Fri 18:00-08:00"}, "FIRM_HOURS: closing time"),
+    ({"HANDOFF_BUSINESS_HOURS": "Mon-Fri 25:00-26:00"}, "HANDOFF_BUSINESS_HOURS: .* impossible time"),
     ({"HANDOFF_HOLIDAYS": "federal"}, "HANDOFF_HOLIDAYS"),
 ])
 def test_bad_configuration_is_refused_with_a_reason(env, message):
@@ -123,3 +128,29 @@ def test_bad_configuration_is_refused_with_a_reason(env, message):
 def test_unknown_priority_is_an_error(policy):
     with pytest.raises(ValueError, match="unknown priority"):
         policy.promise_text("critical", et(2025, 6, 10, 10, 0))
+
+
+def test_the_queue_counts_the_firms_hours_unless_told_otherwise():
+    # The firm opens 08:00 by default (bot/firm.py): the SLA counts from 8, as the page says.
+    assert SlaPolicy.from_env({}).opens == dt.time(8, 0)
+    firm_hours = SlaPolicy.from_env({"FIRM_HOURS": "Mon-Sat 10:00-16:00"})
+    assert (firm_hours.days, firm_hours.opens, firm_hours.closes) == (frozenset(range(6)), dt.time(10), dt.time(16))
+    # Saturday 14 June 2025, 15:30: half an hour Saturday, half an hour Monday from 10:00.
+    assert firm_hours.first_response_due("high", et(2025, 6, 14, 15, 30)) == et(2025, 6, 16, 10, 30).astimezone(UTC)
+    own = SlaPolicy.from_env({"FIRM_HOURS": "Mon-Sat 10:00-16:00", "HANDOFF_BUSINESS_HOURS": "Mon-Fri 07:00-19:00"})
+    assert (own.days, own.opens, own.closes) == (frozenset(range(5)), dt.time(7), dt.time(19))
+
+
+def test_the_queue_speaks_the_firms_time_zone():
+    pacific = SlaPolicy.from_env({"FIRM_TIMEZONE": "America/Los_Angeles"})
+    assert pacific.zone_label == "PT"
+    assert pacific.promise_text("urgent", dt.datetime(2025, 6, 14, 3, 0, tzinfo=ZoneInfo("America/Los_Angeles"))) == \
+        "by 8:15 am PT Monday"
+
+
+def test_module_functions_follow_the_firms_hours(monkeypatch):
+    monkeypatch.delenv("HANDOFF_BUSINESS_HOURS", raising=False)
+    monkeypatch.setenv("FIRM_HOURS", "Mon-Fri 10:00-18:00")
+    assert sla.promise_text("urgent", et(2025, 6, 14, 2, 0)) == "by 10:15 am ET Monday"
+    monkeypatch.delenv("FIRM_HOURS")
+    assert sla.promise_text("urgent", et(2025, 6, 14, 2, 0)) == "by 8:15 am ET Monday"
