@@ -1,17 +1,24 @@
 // The socket to Rasa's socket.io channel (bot.channels.socketio.IntakeSocketIOInput).
-// Every (re)connect asks for the stored conversation id; the server confirms it (or a new one
-// when the stored one is not valid) and puts this socket in the conversation's room, so
-// replies and advisor messages reach every tab of the conversation.
+// Every (re)connect asks for the stored conversation id and for the bot messages after the
+// last one this device holds; the server confirms the id (or a new one when the stored one is
+// not valid), puts this socket in the conversation's room (replies and advisor messages reach
+// every tab) and replays what was missed. Each message waits for the server's acknowledgement,
+// given once its turn has run; until then it is not "sent".
 import { io } from "socket.io-client";
 
+// A turn normally takes well under a second; past this the message is sent again later
+// (the server runs an id once, so a late first attempt does no harm).
+const ACK_TIMEOUT_MS = 30000;
+
 export class Connection {
-  constructor({ serverUrl, socketPath, getSessionId, onSession, onMessage, onStatus }) {
+  constructor({ serverUrl, socketPath, getSessionId, getSince, onSession, onMessage, onStatus, onReady }) {
     this.getSessionId = getSessionId;
+    this.getSince = getSince;
     this.onSession = onSession;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
+    this.onReady = onReady;
     this.sessionId = null;
-    this.pending = [];
     this.socket = io(serverUrl, {
       path: socketPath,
       autoConnect: false,
@@ -21,7 +28,8 @@ export class Connection {
     });
     this.socket.on("connect", () => {
       this.onStatus("connecting");
-      this.socket.emit("session_request", { session_id: this.getSessionId() });
+      const since = this.getSince();
+      this.socket.emit("session_request", { session_id: this.getSessionId(), ...(typeof since === "number" ? { since } : {}) });
     });
     this.socket.on("session_confirm", (sessionId) => {
       const id = typeof sessionId === "string" ? sessionId : sessionId && sessionId.session_id;
@@ -29,8 +37,7 @@ export class Connection {
       this.sessionId = id;
       this.onSession(id);
       this.onStatus("online");
-      const queued = this.pending.splice(0);
-      for (const text of queued) this.send(text);
+      this.onReady();
     });
     this.socket.on("bot_uttered", (message) => this.onMessage(message));
     this.socket.on("disconnect", (reason) => {
@@ -42,6 +49,10 @@ export class Connection {
     this.socket.on("connect_error", () => this.onStatus("offline"));
   }
 
+  get ready() {
+    return Boolean(this.sessionId && this.socket.connected);
+  }
+
   open() {
     // `active` is true from connect() on, while connecting and reconnecting too: calling
     // connect() again then would send a second CONNECT packet, which the server answers by
@@ -49,18 +60,21 @@ export class Connection {
     if (!this.socket.active) this.socket.connect();
   }
 
-  // Sent now when the conversation is confirmed, else as soon as it is.
-  send(text) {
-    if (!this.sessionId || !this.socket.connected) {
-      this.pending.push(text);
+  // Resolves with the server's acknowledgement; rejects when offline or unanswered in time.
+  send(id, text) {
+    if (!this.ready) {
       this.open();
-      return;
+      return Promise.reject(new Error("offline"));
     }
-    this.socket.emit("user_uttered", { message: text, session_id: this.sessionId });
+    return new Promise((resolve, reject) => {
+      this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", { message: text, session_id: this.sessionId, id }, (error, ack) => {
+        if (error) reject(error);
+        else resolve(ack || {});
+      });
+    });
   }
 
   close() {
-    this.pending = [];
     this.socket.disconnect();
   }
 }

@@ -8,8 +8,18 @@ import { renderText } from "./text.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
-  offline: "Connection lost. Reconnecting…",
+  offline: "You're offline. Messages you type will be sent when you're back.",
 };
+
+// What a message of yours shows until the server has it (storage.js keeps it until then).
+const SENDING_TEXT = {
+  pending: "Not sent yet: it will be sent when you're back online",
+  sending: "Sending…",
+};
+
+// The CSS breakpoint at which the open chat covers the whole screen (widget.css).
+const FULL_SCREEN = "(max-width: 480px)";
+const FOCUSABLE = "button:not([disabled]):not([hidden]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 
 function el(doc, tag, attrs = {}, text) {
   const node = doc.createElement(tag);
@@ -65,6 +75,8 @@ export class View {
       if (event.key === "Escape" && !inline) {
         event.stopPropagation();
         this.handlers.onClose();
+      } else if (event.key === "Tab" && !inline && this.coversScreen()) {
+        this.keepFocusInside(event);
       }
     });
 
@@ -139,8 +151,48 @@ export class View {
     this.handlers.onSend(text, text);
   }
 
+  coversScreen() {
+    return Boolean(window.matchMedia && window.matchMedia(FULL_SCREEN).matches);
+  }
+
+  // Full screen, the chat is a modal dialog: Tab cycles inside it, and the page behind it is
+  // inert (neither focusable nor read out) until it closes.
+  keepFocusInside(event) {
+    const items = [...this.panel.querySelectorAll(FOCUSABLE)].filter((node) => node.offsetParent !== null || node === this.root.activeElement);
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const active = this.root.activeElement;
+    if (event.shiftKey && (active === first || !this.panel.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !this.panel.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  setPageInert(inert) {
+    if (inert) {
+      if (this.inerted) return;
+      this.inerted = [...this.doc.body.children].filter((node) => node !== this.host && !node.inert && node.tagName !== "SCRIPT");
+      for (const node of this.inerted) {
+        node.inert = true;
+        node.setAttribute("aria-hidden", "true");
+      }
+    } else if (this.inerted) {
+      for (const node of this.inerted) {
+        node.inert = false;
+        node.removeAttribute("aria-hidden");
+      }
+      this.inerted = null;
+    }
+  }
+
   setOpen(open, { focus = true } = {}) {
     if (this.config.container) return;
+    this.setPageInert(open && this.coversScreen());
+    if (open) this.panel.setAttribute("aria-modal", this.coversScreen() ? "true" : "false");
     this.panel.hidden = !open;
     this.launcher.setAttribute("aria-expanded", String(open));
     this.frame.classList.toggle("ic-open", open);
@@ -171,6 +223,21 @@ export class View {
     this.frame.dataset.handoff = joined ? "joined" : handoff && handoff.state === "left" ? "left" : "none";
     this.advisorBar.hidden = !joined;
     this.advisorBar.textContent = joined ? `${handoff.advisor || "An advisor"} (advisor) has joined the chat` : "";
+  }
+
+  // A message of yours: pending (offline, queued), sending, sent, or seen-by-advisor.
+  setSending(clientId, status, advisor) {
+    const node = this.log.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`);
+    const label = node && node.querySelector(".ic-sending");
+    if (!label) return;
+    node.dataset.status = status;
+    if (status === "seen-by-advisor") {
+      label.textContent = `${advisor || "Your advisor"} has your message`;
+      label.hidden = false;
+    } else {
+      label.textContent = SENDING_TEXT[status] || "";
+      label.hidden = !SENDING_TEXT[status];
+    }
   }
 
   showTyping(on) {
@@ -212,9 +279,14 @@ export class View {
       const who = from === "user" ? "You" : from === "advisor" ? `${entry.name || "Advisor"} (advisor)` : "Assistant";
       if (from === "advisor") node.appendChild(el(doc, "span", { className: "ic-name" }, who));
       else node.appendChild(el(doc, "span", { className: "sr-only" }, `${who}: `));
-      const body = el(doc, "p", { className: "ic-bubble" });
+      const body = el(doc, "div", { className: "ic-bubble" });
       body.appendChild(renderText(doc, entry.text));
       if (entry.text) node.appendChild(body);
+      if (from === "user" && entry.clientId) {
+        node.dataset.clientId = entry.clientId;
+        const state = el(doc, "span", { className: "ic-sending", hidden: !entry.status }, SENDING_TEXT[entry.status] || "");
+        node.appendChild(state);
+      }
     } else if (entry.type === "deadline") {
       node = el(doc, "div", { className: "ic-msg ic-from-bot ic-has-card" });
       node.appendChild(renderDeadlineCard(doc, entry.card, { firmName: this.config.firmName, idSuffix: String(++this.counter) }));

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 import { contrastRatio, readableTextOn } from "../src/colors.js";
 import { deadlineIcs, escapeText, foldLine, icsFileName, parseIsoDate } from "../src/ics.js";
-import { entriesFromBotMessage } from "../src/messages.js";
+import { authorOf, entriesFromBotMessage } from "../src/messages.js";
 
 const CARD = {
   type: "deadline_card",
@@ -56,22 +56,27 @@ test("RFC 5545 text escaping and folding", () => {
   assert.equal(folded.replace(/\r\n /g, ""), "DESCRIPTION:" + "é".repeat(80)); // no character split
 });
 
-test("bot messages become entries; advisor messages carry the name while joined", () => {
-  assert.deepEqual(entriesFromBotMessage({ text: "Hi" }, null, 1), [
+test("bot messages become entries labelled by who the server says sent them", () => {
+  assert.deepEqual(entriesFromBotMessage({ text: "Hi" }, 1), [
     { type: "message", from: "bot", name: undefined, text: "Hi", quickReplies: [], at: 1 },
   ]);
-  const [withButtons] = entriesFromBotMessage({ text: "Call?", quick_replies: [{ title: "Yes", payload: "/affirm" }, { title: "" }] }, null, 1);
+  const [withButtons] = entriesFromBotMessage({ text: "Call?", quick_replies: [{ title: "Yes", payload: "/affirm" }, { title: "" }] }, 1);
   assert.deepEqual(withButtons.quickReplies, [{ title: "Yes", payload: "/affirm" }]);
-  const [fromAdvisor] = entriesFromBotMessage({ text: "Dana here" }, { state: "joined", advisor: "Dana" }, 1);
+  const [fromAdvisor] = entriesFromBotMessage({ text: "Dana here", id: "17.5:0", sender: { kind: "advisor", name: "Dana" } }, 1);
   assert.equal(fromAdvisor.from, "advisor");
   assert.equal(fromAdvisor.name, "Dana");
-  const [card] = entriesFromBotMessage({ custom: CARD }, null, 1);
+  assert.equal(fromAdvisor.serverId, "17.5:0");
+  // During a handoff the assistant still speaks for itself (the /restart refusal, "Dana has finished here").
+  const [notice] = entriesFromBotMessage({ text: "Dana has finished here.", sender: { kind: "assistant" } }, 1);
+  assert.equal(notice.from, "bot");
+  assert.equal(authorOf({ text: "x", sender: { kind: "advisor", name: "  " } }).name, "Advisor");
+  const [card] = entriesFromBotMessage({ custom: CARD }, 1);
   assert.equal(card.type, "deadline");
-  const [joined] = entriesFromBotMessage({ custom: { type: "handoff", state: "joined", advisor: "Dana" } }, null, 1);
+  const [joined] = entriesFromBotMessage({ custom: { type: "handoff", state: "joined", advisor: "Dana" } }, 1);
   assert.deepEqual(joined, { type: "handoff", state: "joined", advisor: "Dana", at: 1 });
-  assert.deepEqual(entriesFromBotMessage({ custom: { type: "handoff", state: "dancing" } }, null, 1), []);
-  assert.deepEqual(entriesFromBotMessage({ custom: { type: "deadline_card" } }, null, 1), []); // no last_day
-  assert.deepEqual(entriesFromBotMessage("nonsense", null, 1), []);
-  const [image] = entriesFromBotMessage({ attachment: { type: "image", payload: { src: "https://x/y.png" } } }, null, 1);
+  assert.deepEqual(entriesFromBotMessage({ custom: { type: "handoff", state: "dancing" } }, 1), []);
+  assert.deepEqual(entriesFromBotMessage({ custom: { type: "deadline_card" } }, 1), []); // no last_day
+  assert.deepEqual(entriesFromBotMessage("nonsense", 1), []);
+  const [image] = entriesFromBotMessage({ attachment: { type: "image", payload: { src: "https://x/y.png" } } }, 1);
   assert.equal(image.src, "https://x/y.png");
 });

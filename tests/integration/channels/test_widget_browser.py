@@ -160,8 +160,10 @@ def test_the_advisor_joined_and_left_states_are_visible_and_survive_a_reload(pag
     # As the handoff queue does it: its words and the state in one bot event, then the advisor.
     post_events(rasa.url, TOKEN, session_id, [
         {"event": "bot", "text": "Dana, an advisor at the firm, has joined this conversation.",
-         "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana"}}},
-        {"event": "bot", "text": "Hi, I'm Dana. I have read your case."},
+         "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana"}},
+         "metadata": {"from": "assistant", "handoff": {"case_id": 1, "advisor": "Dana"}}},
+        {"event": "bot", "text": "Hi, I'm Dana. I have read your case.",
+         "metadata": {"from": "advisor", "handoff": {"case_id": 1, "advisor": "Dana"}}},
     ])
     bar = page.locator(".ic-advisor-bar")
     expect(bar).to_have_text("Dana (advisor) has joined the chat")
@@ -179,11 +181,16 @@ def test_the_advisor_joined_and_left_states_are_visible_and_survive_a_reload(pag
     expect(page.locator(".ic-root")).to_have_attribute("data-connection", "online")
     post_events(rasa.url, TOKEN, session_id, [
         {"event": "bot", "text": "Dana has finished here, and you're back with the firm's automated assistant.",
-         "data": {"custom": {"type": "handoff", "state": "left", "advisor": "Dana"}}},
+         "data": {"custom": {"type": "handoff", "state": "left", "advisor": "Dana"}},
+         "metadata": {"from": "assistant", "handoff": {"case_id": 1, "advisor": "Dana"}}},
     ])
     expect(page.locator(".ic-root")).to_have_attribute("data-handoff", "left")
     expect(page.locator(".ic-advisor-bar")).to_be_hidden()
     expect(chat(page).log).to_contain_text("Dana left the chat. The assistant is back.")
+    # The assistant's words during the handoff are never shown under the advisor's name.
+    finished = chat(page).log.locator(".ic-msg").filter(has_text="Dana has finished here")
+    expect(finished).to_have_class(re.compile(r"\bic-from-bot\b"))
+    expect(chat(page).log.locator(".ic-from-advisor")).to_have_count(1)
 
 
 def test_the_deadline_downloads_as_an_ics_file(page):
@@ -269,3 +276,108 @@ def test_a_lost_connection_reconnects_to_the_same_conversation(page, servers):
     expect(page.get_by_role("article", name="Last day to request a Collection Due Process hearing")).to_be_visible()
     assert stored_session_id(page) == session_id
     assert tracker_user_texts(rasa.url, TOKEN, session_id) == ["hello", "deadline"]
+
+
+# --- issue 14: a returning taxpayer, messages typed offline, lists and links -----------------
+
+def test_a_taxpayer_who_closed_the_tab_sees_everything_the_advisor_sent_on_return(browser, servers):
+    rasa, pages = servers
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
+    c = open_chat(page)
+    c.say("hello")
+    expect(c.log).to_contain_text("Which notice did you get?")
+    session_id = stored_session_id(page)
+    page.close()  # the tab is closed; the advisor claims and replies meanwhile
+    post_events(rasa.url, TOKEN, session_id, [
+        {"event": "pause"},
+        {"event": "bot", "text": "Dana Reyes, an advisor at the firm, has joined this conversation.",
+         "data": {"custom": {"type": "handoff", "state": "joined", "advisor": "Dana Reyes"}},
+         "metadata": {"from": "assistant", "handoff": {"case_id": 3, "advisor": "Dana Reyes"}}},
+        {"event": "bot", "text": "Hi, it's Dana. I've read your case: can I call you at 4?",
+         "metadata": {"from": "advisor", "handoff": {"case_id": 3, "advisor": "Dana Reyes"}}},
+    ])
+    page = context.new_page()  # opened again, same device
+    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
+    c = chat(page)
+    if not c.input.is_visible():
+        c.launcher.click()
+    advisor_message = c.log.locator(".ic-from-advisor")
+    expect(advisor_message).to_contain_text("Hi, it's Dana. I've read your case: can I call you at 4?")
+    expect(advisor_message).to_contain_text("Dana Reyes (advisor)")
+    expect(page.locator(".ic-advisor-bar")).to_have_text("Dana Reyes (advisor) has joined the chat")
+    expect(c.root).to_have_attribute("data-handoff", "joined")
+    # Nothing shown twice: the old messages once, the missed ones once.
+    expect(c.log.locator(".ic-msg").filter(has_text="Which notice did you get?")).to_have_count(1)
+    expect(c.log.locator(".ic-msg").filter(has_text="can I call you at 4?")).to_have_count(1)
+    # A question while the advisor holds the chat: no typing dots, and (the queue being out of
+    # reach in this test) the channel's own honest answer, never silence.
+    c.say("hello? is anyone there?")
+    expect(c.log).to_contain_text("saved your message with your case")
+    expect(page.locator(".ic-typing")).to_be_hidden()
+    screenshot(page, "widget-returning-taxpayer")
+    assert tracker_user_texts(rasa.url, TOKEN, session_id)[-1] == "hello? is anyone there?"
+    context.close()
+
+
+def test_a_message_typed_offline_survives_a_reload_and_is_sent_once_back_online(browser, servers):
+    rasa, pages = servers
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
+    c = open_chat(page)
+    c.say("hello")
+    expect(c.log).to_contain_text("Which notice did you get?")
+    session_id = stored_session_id(page)
+    context.set_offline(True)
+    expect(c.root).to_have_attribute("data-connection", "offline", timeout=30000)
+    c.say("can you call me instead of texting?")
+    mine = c.log.locator(".ic-from-user").filter(has_text="can you call me instead of texting?")
+    expect(mine).to_contain_text("Not sent yet")
+    expect(page.locator(".ic-typing")).to_be_hidden()  # no dots while nothing can answer
+    page.close()  # closed while offline ...
+    assert tracker_user_texts(rasa.url, TOKEN, session_id) == ["hello"]
+    context.set_offline(False)
+    page = context.new_page()  # ... and opened again online
+    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
+    c = chat(page)
+    mine = c.log.locator(".ic-from-user").filter(has_text="can you call me instead of texting?")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".ic-sending")).to_be_hidden()  # acknowledged by the server
+    assert tracker_user_texts(rasa.url, TOKEN, session_id) == ["hello", "can you call me instead of texting?"]
+    stored = page.evaluate("() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('intake-chat:'))[1]).outbox")
+    assert stored == []
+    context.close()
+
+
+def test_lists_render_as_lists_and_irs_gov_is_a_link(page, servers):
+    rasa, _ = servers
+    c = open_chat(page)
+    c.say("hello")
+    expect(c.log).to_contain_text("Which notice did you get?")
+    session_id = stored_session_id(page)
+    post_events(rasa.url, TOKEN, session_id, [
+        {"event": "bot", "text": "What stops a levy:\n- a CDP hearing request\n- an installment agreement\nSee irs.gov/form12153 for the form."},
+    ])
+    last = c.log.locator(".ic-msg").last
+    expect(last.locator("ul.ic-list > li")).to_have_count(2)
+    expect(last.locator("li").first).to_have_text("a CDP hearing request")
+    link = last.get_by_role("link", name="irs.gov/form12153")
+    expect(link).to_have_attribute("href", "https://irs.gov/form12153")
+
+
+def test_on_a_phone_the_open_chat_keeps_tab_inside_and_the_page_behind_inert(browser, servers):
+    rasa, pages = servers
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
+    c = open_chat(page)
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        inside = page.evaluate("() => document.activeElement && document.activeElement.id === 'intake-chat'")
+        assert inside, "Tab left the full-screen chat for the hidden page"
+    assert page.evaluate("() => [...document.body.children].filter(n => n.id !== 'intake-chat' && n.tagName !== 'SCRIPT').every(n => n.inert)")
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => [...document.body.children].every(n => !n.inert)")
+    context.close()
