@@ -128,6 +128,7 @@ class HandoffService:
         and assigned, and they can rejoin. Rasa first: if the bot cannot be resumed, nothing changes."""
         if note is not None and not isinstance(note, str):
             raise BadRequest("note must be a string")
+        note = _content_text(note, "note") if note else None  # refused before anything happens
         case = self.store.check_holder(case_id, advisor, "hand back the conversation")
         if not case["bot_paused"]:
             raise Conflict("the assistant is already answering; there is nothing to hand back")
