@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_text, original_intent, reading_of
-from actions.faq import faq_response, picked_answer
+from actions.faq import faq_response, firm_values, picked_answer
 from actions.notices import explain_notice
 from bot import answers
 from bot.guidance import targets_in_words
@@ -110,7 +110,7 @@ def _own_question(tracker: Tracker) -> Optional[Dict[str, Any]]:
 def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, asked: Dict[str, Any]) -> bool:
     kind, key = asked.get("kind"), asked.get("key")
     if kind == reading_kinds.ASKED_FAQ and key:
-        dispatcher.utter_message(response=faq_response(tracker, key))
+        dispatcher.utter_message(response=faq_response(tracker, key), **firm_values())
     elif kind == reading_kinds.ASKED_NOTICE:
         explain_notice(dispatcher, tracker, brief=True)
     elif kind == reading_kinds.ASKED_BOT:

@@ -2,15 +2,17 @@
 import logging
 import re
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import case_from, channel_of, contact_offered, said_this_turn
-from bot.handoff.client import HandoffClient
-from bot import firm
+from bot import clock, firm
+from bot.call_promise import call_promise
+from bot.handoff.client import HandoffClient, SubmitResult
+from bot.handoff.sla import current_policy
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +131,7 @@ class ActionEscalate(Action):
         return [SlotSet("case_id", str(result.case_id))]
 
 
-def promise_words(result: SubmitResult, contact: Dict[str, Any]) -> "tuple[str, str]":
+def promise_words(result: SubmitResult, contact: Dict[str, Any]) -> Tuple[str, str]:
     """When the advisor will call, fitted to the best time the taxpayer gave, the firm's hours
     and the queue's first-response target (bot/call_promise.py); an email keeps the queue's."""
     if contact.get("method") != "phone" or result.first_response_due is None:

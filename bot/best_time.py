@@ -50,6 +50,8 @@ _BEFORE = re.compile(r"\b(?:before|b4|befor|by|no later than|until|till|til|up t
 _BETWEEN = re.compile(r"\b(?:between\s+)?" + _TIME + r"\s*(?:-|–|to|and|till|til|until)\s*" + _TIME + r"\b")
 _AT = re.compile(r"\b(?:at|around|about|say|like)\s+" + _TIME + r"\b")
 _BARE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)\b")
+_BUSY = re.compile(r"\b(i\s*(work|am at work|m at work|am working|m working|have work|am busy|m busy)|i'm (at work|working|busy)"
+                   r"|at work|busy|my shift (is|ends|runs))\b[^,.;!?]*")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
 
@@ -96,6 +98,8 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b(?=\s*(am|pm|o'?clock|ish|or later|-|to|and|$|[,.!]))",
                   lambda m: _NUMBER_WORDS[m.group(1)], text)
     text = re.sub(r"\b(\d{1,2})\s*ish\b", r"around \1", text)
+    # "i work mon-fri", "im at work till 4:30": when they can NOT talk; the rest says when they can.
+    text = _BUSY.sub(" ", text)
     text = re.sub(r"\b(before|b4|by|until|till|til|at|around|from|after)\s+(12\s*)?noon\b", r"\1 12pm", text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -161,10 +161,44 @@ async def test_an_faq_is_answered_for_the_case(domain):
     tracker = make_tracker({"levy_status": "social_security"}, text="how much can they take", intent="faq")
     tracker.latest_message = faq_message("faq/wage_levy")
     messages, _ = await run_action(ActionAnswerFaq(), tracker, domain)
-    assert responses(messages) == ["utter_faq/social_security_levy"]
+    assert responses(messages) == ["utter_faq/social_security_levy", "utter_faq_next_deadline"]
     tracker = make_tracker(text="what is a cdp hearing", intent="faq")
     tracker.latest_message = faq_message("faq/cdp_hearing", "what is a cdp hearing")
-    assert responses((await run_action(ActionAnswerFaq(), tracker, domain))[0]) == ["utter_faq/cdp_hearing"]
+    assert responses((await run_action(ActionAnswerFaq(), tracker, domain))[0]) == ["utter_faq/cdp_hearing", "utter_faq_next_deadline"]
+
+
+async def test_an_faq_answer_ends_with_a_next_step_that_fits_the_case(domain):
+    from actions.faq import ActionAnswerFaq
+
+    # The deadline known: talk it over with an advisor (the day is named, so the offer is concrete).
+    tracker = make_tracker({"cdp_deadline": "2026-11-30"}, text="what is a cdp hearing", intent="faq")
+    tracker.latest_message = faq_message("faq/cdp_hearing", "what is a cdp hearing")
+    messages, _ = await run_action(ActionAnswerFaq(), tracker, domain)
+    assert responses(messages) == ["utter_faq/cdp_hearing", "utter_faq_next_advisor"]
+    assert messages[1]["deadline_text"] == "Monday, November 30, 2026"
+    # Inside a form the form's question comes next; with a case at the advisors' nothing is offered.
+    for slots, loop in (({}, "notice_form"), ({"case_id": "7"}, None)):
+        tracker = make_tracker(slots, text="what is a cdp hearing", intent="faq", active_loop=loop)
+        tracker.latest_message = faq_message("faq/cdp_hearing", "what is a cdp hearing")
+        assert responses((await run_action(ActionAnswerFaq(), tracker, domain))[0]) == ["utter_faq/cdp_hearing"]
+
+
+async def test_the_firms_phone_and_hours_come_from_bot_firm(domain, monkeypatch):
+    from actions.faq import ActionAnswerFaq
+
+    monkeypatch.setenv("FIRM_NAME", "Acme Tax")
+    monkeypatch.setenv("FIRM_PHONE", "(555) 777-0000")
+    monkeypatch.setenv("FIRM_HOURS", "Mon-Sat 09:00-17:30")
+    tracker = make_tracker(text="whats your phone number? can i just call you", intent="faq")
+    tracker.latest_message = faq_message("faq/firm_contact", "whats your phone number? can i just call you")
+    messages, _ = await run_action(ActionAnswerFaq(), tracker, domain)
+    assert messages[0]["response"] == "utter_faq/firm_contact"
+    assert (messages[0]["firm_name"], messages[0]["firm_phone"], messages[0]["firm_hours"]) == (
+        "Acme Tax", "(555) 777-0000", "Monday to Saturday, 9 am to 5:30 pm ET")
+    assert messages[0]["open_now"].startswith((" We're open now.", " We're closed right now"))
+    import yaml
+    answers = yaml.safe_load(open("data/responses/faq.yml", encoding="utf-8"))["responses"]["utter_faq/firm_contact"]
+    assert all("{firm_phone}" in a["text"] and "{firm_hours}" in a["text"] for a in answers)  # web and SMS
 
 
 async def test_low_risk(domain):
@@ -251,3 +285,24 @@ def test_contact_only_carries_the_chosen_channel():
     contact = contact_of(tracker)
     assert contact == {"name": None, "method": "email", "phone": None, "email": "a@example.com",
                        "best_time": "mornings", "consent": True}
+
+
+def test_the_promise_after_escalation_fits_the_best_time(monkeypatch):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from actions.escalation import promise_words
+    from bot import clock
+    from bot.handoff.client import SubmitResult
+
+    et = ZoneInfo("America/New_York")
+    now = dt.datetime(2026, 12, 3, 9, 40, tzinfo=et)  # a Thursday
+    monkeypatch.setattr(clock, "utcnow", lambda: now.astimezone(dt.timezone.utc))
+    result = SubmitResult("delivered", case_id=5, priority="high", first_response_due=now + dt.timedelta(hours=1),
+                          promise="by 10:45 am ET today")
+    phone = {"method": "phone", "best_time": "after 5pm"}
+    # The issue's case: not "by 10 am today" but the hour after five the firm is open, time zone said.
+    assert promise_words(result, phone) == ("between 5 pm and 6 pm ET today", "We close at 6 pm ET, so that's the latest we can call.")
+    assert promise_words(result, {**phone, "best_time": "any time"}) == ("by 10:45 am ET today", "")
+    # An email is answered when the advisor is free: the queue's own promise.
+    assert promise_words(result, {"method": "email", "best_time": "after 5pm"}) == ("by 10:45 am ET today", "")

@@ -42,6 +42,9 @@ T = dt.time
     ("after work", [(T(17), T(21))]),
     ("in the evening after 7", [(T(19), T(21))]),  # the clock refines the part of the day
     ("mornings before 10", [(T(6), T(10))]),
+    # When they are busy is not when to call: "til 4:30" is the end of the shift.
+    ("aftr 5pm, i work til 4:30", [(T(17), END_OF_DAY)]),
+    ("after 6 im at work till 5:30", [(T(18), END_OF_DAY)]),
 ])
 def test_times_of_day(text, ranges):
     best = read_best_time(text)
@@ -51,6 +54,7 @@ def test_times_of_day(text, ranges):
 
 @pytest.mark.parametrize("text, days, tomorrow, words", [
     ("weekends", WEEKEND, False, "on weekends"),
+    ("weekends only, i work mon-fri", WEEKEND, False, "on weekends"),
     ("wknd", WEEKEND, False, "on weekends"),
     ("weekday mornings", WEEKDAYS, False, "in the morning on weekdays"),
     ("saturday", frozenset({5}), False, "on Saturday"),
