@@ -644,7 +644,7 @@
   // Who really sent each message: the taxpayer, an advisor by name, the assistant, or the system.
   function sender(message, taxpayerName) {
     const from = message.sender || {};
-    if (message.message_type === "incoming") {
+    if (message.message_type === "incoming" || from.type === "taxpayer" || from.type === "contact") {
       return { who: taxpayerName ? `${taxpayerName} (taxpayer)` : "Taxpayer", kind: "taxpayer" };
     }
     if (from.type === "advisor") return { who: `${from.name || "An advisor"} (advisor)`, kind: "advisor" };
