@@ -1,6 +1,5 @@
 """Handing the case to a human advisor: consent, contact details, then the queue."""
 import logging
-import re
 from functools import lru_cache
 from typing import Any, Dict, List, Text, Tuple
 
@@ -9,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import case_from, channel_of, contact_offered, said_this_turn
-from bot import clock, firm
+from bot import answers, clock, firm
 from bot.call_promise import call_promise
 from bot.handoff.client import HandoffClient, SubmitResult
 from bot.handoff.sla import current_policy
@@ -17,7 +16,6 @@ from bot.handoff.sla import current_policy
 logger = logging.getLogger(__name__)
 
 SMS_CHANNEL = "sms"
-E164 = re.compile(r"^\+1\d{10}$")
 PRIORITY_WORDS = {"urgent": "urgent", "high": "high priority", "medium": "normal priority", "low": "normal priority"}
 
 
@@ -42,7 +40,10 @@ class ActionAcceptAdvisor(Action):
         offered = {} if tracker.get_slot("contact_method") else contact_offered(tracker)
         method = offered.get("contact_method") or tracker.get_slot("contact_method")
         phone = offered.get("contact_phone") or tracker.get_slot("contact_phone")
-        if channel_of(tracker) == SMS_CHANNEL and E164.match(tracker.sender_id or "") and method in (None, "phone") and not phone:
+        # Only a number the contact form itself accepts: a sender it would reject (a non-US or
+        # reserved number) must not be complained about before anything was asked or typed.
+        sender = tracker.sender_id or ""
+        if channel_of(tracker) == SMS_CHANNEL and answers.phone_number(sender) == sender and method in (None, "phone") and not phone:
             offered = {**offered, "contact_method": "phone", "contact_phone": tracker.sender_id}
         events += [SlotSet(slot, value) for slot, value in offered.items()]
         return events

@@ -306,3 +306,14 @@ def test_the_promise_after_escalation_fits_the_best_time(monkeypatch):
     assert promise_words(result, {**phone, "best_time": "any time"}) == ("by 10:45 am ET today", "")
     # An email is answered when the advisor is free: the queue's own promise.
     assert promise_words(result, {"method": "email", "best_time": "after 5pm"}) == ("by 10:45 am ET today", "")
+
+
+async def test_an_sms_number_the_form_would_refuse_is_not_taken_and_not_complained_about(domain):
+    # A UK sender, and a +1 number no US line has (exchange 010): the form asks for a number
+    # normally instead of saying "That doesn't look like a US phone number" to words never typed.
+    for sender in ("+447700900123", "+15550100177"):
+        tracker = make_tracker(text="talk to a person", intent="request_human", sender_id=sender, channel="sms")
+        messages, events = await run_action(ActionAcceptAdvisor(), tracker, domain)
+        slots = slot_events(events)
+        assert "contact_phone" not in slots and "contact_method" not in slots
+        assert responses(messages) == ["utter_advisor_accepted"]
