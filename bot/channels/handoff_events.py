@@ -27,8 +27,9 @@ from bot.privacy import logs
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "http://127.0.0.1:8080/api"
-# The queue answers from its own database; a slow queue must not hold a taxpayer's turn long.
-TIMEOUT_SECONDS = 3.0
+# The queue answers from its own database and posts its answer through Rasa; on a busy machine
+# that can take seconds. A slow queue must not hold a taxpayer's turn for long either.
+TIMEOUT_SECONDS = 8.0
 UNANSWERED, ONLINE, OFFLINE, OPTED_OUT, OPTED_IN = "unanswered", "online", "offline", "opted_out", "opted_in"
 MAX_TEXT = 2000
 
@@ -51,6 +52,9 @@ class Answer:
     text: Optional[str]  # the answer the taxpayer gets (None: the advisor is live and has it)
     delivered: bool  # already sent through Rasa (and in the transcript); else the channel sends it
     advisor_live: bool
+    # The queue did not say (unreachable, too slow): it may still have answered through Rasa, so
+    # the channel looks at the conversation before it sends its own fallback.
+    unsure: bool = False
 
     def to_send(self) -> Optional[str]:
         """What a channel that pushes messages (widget, SMS) must still send itself."""
@@ -99,7 +103,7 @@ class HandoffEvents:
         """Reports a message the assistant did not answer; says what the channel must send."""
         answer = await self.report(conversation_id, channel, UNANSWERED, text)
         if answer is None:
-            return Answer(None, fallback_reply(channel), False, False)
+            return Answer(None, fallback_reply(channel), False, False, unsure=True)
         case_id = answer.get("case_id") if isinstance(answer.get("case_id"), int) and not isinstance(answer.get("case_id"), bool) else None
         live = answer.get("advisor_live") is True
         raw = answer.get("reply")

@@ -36,6 +36,21 @@ async def is_paused(app: Any, sender_id: str) -> Optional[bool]:
     return None if tracker is None else bool(tracker.is_paused())
 
 
+async def reply_after_last_message(app: Any, sender_id: str) -> Optional[str]:
+    """The text of a bot message stored after the taxpayer's latest message, if any (the queue's
+    answer, when it came through Rasa but its HTTP answer to the channel did not)."""
+    tracker = await stored_tracker(app, sender_id)
+    if tracker is None:
+        return None
+    for event in reversed(tracker.events):
+        kind = getattr(event, "type_name", None)
+        if kind == "user":
+            return None
+        if kind == "bot" and getattr(event, "text", None):
+            return event.text
+    return None
+
+
 class AgentRef:
     """The app of the server a channel's blueprint was registered with."""
 
@@ -52,3 +67,6 @@ class AgentRef:
 
     async def is_paused(self, sender_id: str) -> Optional[bool]:
         return await is_paused(self.app, sender_id)
+
+    async def reply_after_last_message(self, sender_id: str) -> Optional[str]:
+        return await reply_after_last_message(self.app, sender_id)

@@ -36,7 +36,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, SLOW_DOWN_REPLY, Arrival, Door, clean_metadata, door_for
 from bot.channels.handoff_events import HandoffEvents
-from bot.channels.rasa_app import is_paused
+from bot.channels.rasa_app import is_paused, reply_after_last_message
 from bot.privacy import logs
 from bot.stores.errors import StoreUnavailable
 from bot.stores.rasa_hooks import tell_to_try_again
@@ -178,8 +178,11 @@ class IntakeRestInput(RestInput):
                                          [{"recipient_id": sender_id, "text": TROUBLE_REPLY}])
                 if not collector.messages and await is_paused(request.app, sender_id) is not False:
                     answer = await self.events.unanswered(sender_id, CHANNEL_NAME, arrival.text)
-                    if answer.text:
-                        collector.messages.append({"recipient_id": sender_id, "text": answer.text})
+                    text = answer.text
+                    if answer.unsure:  # the queue may have answered through Rasa after all
+                        text = await reply_after_last_message(request.app, sender_id) or text
+                    if text:
+                        collector.messages.append({"recipient_id": sender_id, "text": text})
             self.door.offered.remember_messages(sender_id, collector.messages)
             return response.json(notices + collector.messages)
 

@@ -331,7 +331,7 @@ class IntakeSocketIOInput(SocketIOInput):
                 return None
             # An advisor holds the conversation: the queue answers for them if away.
             answer = await self.events.unanswered(sender_id, self.name(), arrival.text)
-            if answer.to_send():
+            if answer.to_send() and not (answer.unsure and await self.rasa.reply_after_last_message(sender_id)):
                 await say(target, answer.to_send())
             return answer
 

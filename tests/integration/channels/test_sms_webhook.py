@@ -335,3 +335,17 @@ async def test_a_broken_turn_gets_an_apology_not_silence(agent, tmp_path):
         (reply,) = await harness.text(phone, "hello")
         assert reply.startswith("Sorry, something went wrong on our side.")
         assert "(555) 010-0100" in reply
+
+
+async def test_a_text_while_an_advisor_holds_the_conversation_is_never_left_unanswered(sms):
+    """Issue 14. Rasa is paused; the queue cannot be asked here, so the channel's own answer."""
+    phone = new_phone()
+    await sms.text(phone, "hello")
+    async with sms.http.post(f"{sms.base_url}/conversations/{phone}/tracker/events",
+                             params={"token": API_TOKEN}, json=[{"event": "pause"}]) as response:
+        assert response.status == 200
+    (reply,) = await sms.text(phone, "hello?? anyone there")
+    assert "saved with your case" in reply and sms.settings.firm.phone in reply
+    assert gsm.is_gsm7(reply)
+    tracker = await sms.tracker(phone)
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"][-1] == "hello?? anyone there"
