@@ -17,6 +17,7 @@ from actions.common import (
     WIDGET_CHANNEL, case_from, channel_of, days_text, disclaimer_once, long_date, nothing_answered_yet, short_date,
 )
 from bot.case import UNKNOWN_CODE, Case
+from bot.channels import payloads
 from bot.deadlines import STATUS_LAST_DAY, STATUS_PASSED, DeadlineInputError, DeadlineReport
 from bot.notices import LIEN, NONE, POST_LEVY, catalog
 
@@ -36,20 +37,10 @@ def roll_note(report: DeadlineReport) -> str:
 
 
 def deadline_card(report: DeadlineReport, case: Case) -> Dict[str, Any]:
-    """The custom payload the web widget shows as a card (docs/channels.md)."""
-    eq = report.equivalent_hearing
-    return {
-        "type": "deadline_card",
-        "title": "Last day to request a CDP hearing",
-        "notice": case.notice.label if case.notice else "Final notice",
-        "notice_date": case.notice_date.isoformat() if case.notice_date else None,
-        "counted_on": case.today.isoformat(),
-        "last_day": report.effective_last_day.isoformat(),
-        "weekday": f"{report.effective_last_day:%A}",
-        "days_left": report.days_left,
-        "status": report.status,
-        "equivalent_hearing_last_day": eq.last_day.isoformat() if eq else None,
-    }
+    """The custom payload the web widget shows as a card (bot/channels/payloads.py builds it):
+    the notice as the taxpayer knows it ("Letter 1058", not L1058), its date, and the day the
+    deadline was counted on (the project's clock) so a card seen again later says so."""
+    return payloads.deadline_card_from_report(report, notice=case.notice.label if case.notice else None)
 
 
 def fingerprint(case: Case) -> str:

@@ -24,8 +24,8 @@ async def test_open_deadline_with_holiday_roll(domain):
     assert "Christmas Day, a legal holiday in the District of Columbia" in first["roll_note"]
     card = next(m["custom"] for m in messages if m.get("custom"))
     assert card == {
-        "type": "deadline_card", "title": "Last day to request a CDP hearing", "notice": "LT11",
-        "notice_date": "2026-11-25", "counted_on": "2026-11-27",
+        "type": "deadline_card", "kind": "cdp", "title": "Last day to request a Collection Due Process hearing",
+        "notice": "LT11", "notice_date": "2026-11-25", "as_of": "2026-11-27",
         "last_day": "2026-12-28", "weekday": "Monday", "days_left": 31, "status": "open",
         "equivalent_hearing_last_day": "2027-11-26",
     }
@@ -155,3 +155,26 @@ async def test_no_card_where_it_would_be_a_blank_message(domain, channel):
     messages, _ = await run_action(ActionCalculateDeadline(), tracker, domain)
     assert messages and not any(m.get("custom") for m in messages)
     assert all(m.get("response") or m.get("text") for m in messages)
+
+
+async def test_the_card_names_the_notice_as_the_taxpayer_knows_it(domain):
+    messages, _ = await run_action(
+        ActionCalculateDeadline(), make_tracker({"notice_code": "L1058", "notice_date": "2026-10-30"}, channel="socketio"), domain)
+    card = next(m["custom"] for m in messages if m.get("custom"))
+    assert card["notice"] == "Letter 1058" and card["notice_date"] == "2026-10-30" and card["as_of"] == "2026-11-27"
+    assert messages[0]["notice_label"] == "Letter 1058"
+
+
+@pytest.mark.parametrize("year", [2025, 2026, 2027])
+def test_roll_notes_never_name_a_day_twice(year):
+    # "Sunday, November 29, is a Sunday" must not come back: each day of the year as a notice date.
+    import re
+
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        report = cdp_report(day, today=day)
+        note = roll_note(report)
+        for weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+            assert len(re.findall(weekday, note)) <= 1, note
+        assert "(s)" not in note
+        day += dt.timedelta(days=1)

@@ -34,6 +34,26 @@ export function daysLeftText(card) {
   return Number.isFinite(n) ? `${n} days left` : "";
 }
 
+// "Counted on" is the day the assistant counted (the server's clock, INTAKE_TODAY); older
+// cards carried it as counted_on.
+export function countedOn(card) {
+  return card.as_of || card.counted_on || "";
+}
+
+export function cardFacts(card) {
+  const lines = [];
+  if (card.notice || card.notice_date) {
+    const notice = card.notice || "Your notice";
+    lines.push(card.notice_date ? `${notice} dated ${shortDate(card.notice_date)}` : notice);
+  }
+  const counted = countedOn(card);
+  if (parseIsoDate(counted)) {
+    const later = counted !== localIsoToday() ? ", so count from that day" : "";
+    lines.push(`Counted on ${shortDate(counted)}${later}`);
+  }
+  return lines;
+}
+
 function el(doc, tag, className, text) {
   const node = doc.createElement(tag);
   if (className) node.className = className;
@@ -70,18 +90,11 @@ export function renderDeadlineCard(doc, card, { firmName = "", idSuffix = "" } =
   dateLine.appendChild(time);
   article.appendChild(dateLine);
 
-  const left = el(doc, "p", "ic-card-left", daysLeftText(card));
-  // Shown again on a later day (history), the count is as of the day it was made: say so.
-  if (card.as_of && card.as_of !== localIsoToday()) {
-    left.appendChild(el(doc, "span", "ic-card-asof", ` (counted on ${shortDate(card.as_of)})`));
-  }
-  article.appendChild(left);
+  article.appendChild(el(doc, "p", "ic-card-left", daysLeftText(card)));
 
-  if (card.notice || card.notice_date) {
-    const notice = card.notice || "your notice";
-    const dated = card.notice_date ? `, dated ${shortDate(card.notice_date)}` : "";
-    article.appendChild(el(doc, "p", "ic-card-meta", `Notice: ${notice}${dated}`));
-  }
+  // Where the date comes from: the notice and the date printed on it, and the day the days
+  // were counted (a card shown again later still says which day its count is for).
+  for (const line of cardFacts(card)) article.appendChild(el(doc, "p", "ic-card-meta", line));
   if (card.status === "passed" && card.equivalent_hearing_last_day) {
     article.appendChild(
       el(doc, "p", "ic-card-meta", `You may still ask for an equivalent hearing until ${longDate(card.equivalent_hearing_last_day)}.`),

@@ -47,6 +47,34 @@ export function foldLine(line) {
   return out.join("\r\n ");
 }
 
+// Reminders before the last day, at 9 am the days before and 8 am on the day (floating
+// local time, as the all-day event is). Only those still ahead are written: a calendar shows a
+// reminder already in the past at once, or never. With none left (the last day, after 8 am),
+// one comes a quarter of an hour after the download, so little time left still gets one.
+const REMINDERS = [
+  { before: "-P6DT15H", daysBefore: 7, hour: 9, text: "7 days left to request your IRS hearing" },
+  { before: "-P2DT15H", daysBefore: 3, hour: 9, text: "3 days left to request your IRS hearing: mail Form 12153 soon" },
+  { before: "-PT15H", daysBefore: 1, hour: 9, text: "Tomorrow is the last day to request your IRS hearing" },
+  { before: "PT8H", daysBefore: 0, hour: 8, text: "Today is the last day to request your IRS hearing: it must be postmarked today" },
+];
+const SOON_MS = 15 * 60 * 1000;
+
+export function reminders(day, now = new Date()) {
+  const kept = REMINDERS.filter((r) => {
+    // The reminder's moment in the device's local time (the floating time a calendar uses).
+    const at = new Date(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() - r.daysBefore, r.hour);
+    return at.getTime() > now.getTime();
+  }).map((r) => ({ trigger: `TRIGGER:${r.before}`, text: r.text }));
+  const endOfDay = new Date(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + 1);
+  if (kept.length === 0 && now.getTime() + SOON_MS < endOfDay.getTime()) {
+    kept.push({
+      trigger: `TRIGGER;VALUE=DATE-TIME:${stamp(new Date(now.getTime() + SOON_MS))}`,
+      text: "Today is the last day to request your IRS hearing: it must be postmarked today",
+    });
+  }
+  return kept;
+}
+
 export function deadlineIcs(card, { firmName = "", now = new Date(), uid = null } = {}) {
   const day = parseIsoDate(card.last_day);
   if (!day) throw new Error("the deadline card has no valid last_day");
@@ -64,6 +92,13 @@ export function deadlineIcs(card, { firmName = "", now = new Date(), uid = null 
   ]
     .filter(Boolean)
     .join(" ");
+  const alarms = reminders(day, now).flatMap((r) => [
+    "BEGIN:VALARM",
+    "ACTION:DISPLAY",
+    r.trigger,
+    `DESCRIPTION:${escapeText(r.text)}`,
+    "END:VALARM",
+  ]);
   const lines = [
     "BEGIN:VCALENDAR",
     "VERSION:2.0",
@@ -78,16 +113,7 @@ export function deadlineIcs(card, { firmName = "", now = new Date(), uid = null 
     `SUMMARY:${escapeText(summary)}`,
     `DESCRIPTION:${escapeText(description)}`,
     "TRANSP:TRANSPARENT",
-    "BEGIN:VALARM",
-    "ACTION:DISPLAY",
-    "TRIGGER:-P7D",
-    `DESCRIPTION:${escapeText("7 days left to request your IRS hearing")}`,
-    "END:VALARM",
-    "BEGIN:VALARM",
-    "ACTION:DISPLAY",
-    "TRIGGER:-P1D",
-    `DESCRIPTION:${escapeText("Tomorrow is the last day to request your IRS hearing")}`,
-    "END:VALARM",
+    ...alarms,
     "END:VEVENT",
     "END:VCALENDAR",
   ];

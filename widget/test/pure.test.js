@@ -31,7 +31,7 @@ test("dates must exist", () => {
   assert.equal(parseIsoDate("12/28/2026"), null);
 });
 
-test("the .ics is an all-day event on the last day with two reminders", () => {
+test("the .ics is an all-day event on the last day with its reminders", () => {
   const ics = deadlineIcs(CARD, { firmName: "Harbor Tax Resolution, (555) 010-0142", now: new Date("2026-11-27T15:04:05Z"), uid: "x@y" });
   const lines = ics.split("\r\n");
   assert.equal(lines[0], "BEGIN:VCALENDAR");
@@ -39,7 +39,7 @@ test("the .ics is an all-day event on the last day with two reminders", () => {
   assert.ok(lines.includes("DTEND;VALUE=DATE:20261229"));
   assert.ok(lines.includes("DTSTAMP:20261127T150405Z"));
   assert.ok(lines.includes("UID:x@y"));
-  assert.equal(lines.filter((l) => l === "BEGIN:VALARM").length, 2);
+  assert.equal(lines.filter((l) => l === "BEGIN:VALARM").length, 4); // a month ahead: 7, 3, 1 days and the day (ics_card.test.js)
   assert.ok(lines.every((l) => new TextEncoder().encode(l).length <= 75));
   const unfolded = ics.replace(/\r\n /g, "");
   assert.match(unfolded, /DESCRIPTION:Last day to request a Collection Due Process hearing for notice LT11 dated 2026-11-27\./);

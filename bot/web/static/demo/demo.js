@@ -21,14 +21,31 @@
       .catch(function () { return null; });
   }
 
-  function start(serverUrl) {
+  // The firm's name and phone as the web service wrote them into the page (bot/firm.py, one
+  // source); a page served without them filled asks /firm.json instead.
+  function filled(value) {
+    return typeof value === "string" && value.trim() && value.indexOf("{{") === -1 ? value.trim() : "";
+  }
+
+  function firmDetails() {
+    var data = document.body.dataset;
+    var fromPage = { name: filled(data.firmName), phone: filled(data.firmPhone) };
+    if (fromPage.name) return Promise.resolve(fromPage);
+    return fetch("/firm.json", { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (body) { return { name: filled(body.name), phone: filled(body.phone) }; })
+      .catch(function () { return { name: "", phone: "" }; });
+  }
+
+  function start(serverUrl, firm) {
     window.IntakeChat.init({
       serverUrl: serverUrl || sameHost(5005),
       title: "Questions about an IRS notice?",
-      subtitle: "Harbor Tax Resolution · confidential",
+      subtitle: firm.name ? firm.name + " · confidential" : "Confidential",
       initialMessage:
         "Hi! I can tell you your deadline for an IRS levy notice. Which notice did you get (for example LT11 or Letter 1058), and what date is printed on it?",
-      firmName: "Harbor Tax Resolution, (555) 010-0142",
+      // The .ics names the firm with its phone ("Questions: <firm>, <phone>.").
+      firmName: [firm.name, firm.phone].filter(Boolean).join(", "),
       colors: { primary: "#1d4f7c" },
     });
     var openers = document.querySelectorAll("[data-open-chat]");
@@ -38,6 +55,7 @@
   }
 
   var explicit = fromQuery();
-  if (explicit) start(explicit);
-  else fromService().then(start);
+  Promise.all([explicit ? Promise.resolve(explicit) : fromService(), firmDetails()]).then(function (found) {
+    start(found[0], found[1]);
+  });
 })();
