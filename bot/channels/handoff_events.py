@@ -34,9 +34,9 @@ UNANSWERED, ONLINE, OFFLINE, OPTED_OUT, OPTED_IN = "unanswered", "online", "offl
 MAX_TEXT = 2000
 
 
-def fallback_reply(channel: str) -> str:
+def fallback_reply(channel: str, details: Optional[firm.Firm] = None) -> str:
     """When the queue cannot be asked: true whoever holds the case, and never silence."""
-    details = firm.current()
+    details = details or firm.current()
     if channel == "sms":
         return (f"Got your text: it's saved with your case, and an advisor from {details.name} will get back "
                 f"to you. If it can't wait, call {details.phone} ({details.hours_text}).")
@@ -99,11 +99,12 @@ class HandoffEvents:
                            kind, logs.log_id(conversation_id), type(error).__name__)
             return None
 
-    async def unanswered(self, conversation_id: str, channel: str, text: Optional[str]) -> Answer:
+    async def unanswered(self, conversation_id: str, channel: str, text: Optional[str],
+                         details: Optional[firm.Firm] = None) -> Answer:
         """Reports a message the assistant did not answer; says what the channel must send."""
         answer = await self.report(conversation_id, channel, UNANSWERED, text)
         if answer is None:
-            return Answer(None, fallback_reply(channel), False, False, unsure=True)
+            return Answer(None, fallback_reply(channel, details), False, False, unsure=True)
         case_id = answer.get("case_id") if isinstance(answer.get("case_id"), int) and not isinstance(answer.get("case_id"), bool) else None
         live = answer.get("advisor_live") is True
         raw = answer.get("reply")
@@ -111,7 +112,7 @@ class HandoffEvents:
         if reply is None and not live:
             # Paused with no case the queue knows of, or a queue with nothing to say: still an
             # answer, never silence.
-            return Answer(case_id, fallback_reply(channel), False, False)
+            return Answer(case_id, fallback_reply(channel, details), False, False)
         return Answer(case_id, reply, reply is not None and answer.get("delivered") is True, live)
 
     def report_later(self, conversation_id: str, channel: str, kind: str) -> None:

@@ -345,7 +345,7 @@ class SmsInput(InputChannel):
             )
             if not output.said and await self.rasa.is_paused(phone) is not False:
                 # Paused for an advisor: the queue answers for them, or says they have it.
-                answer = await self.events.unanswered(phone, CHANNEL_NAME, arrival.text)
+                answer = await self.events.unanswered(phone, CHANNEL_NAME, arrival.text, settings.firm)
                 if answer.to_send() and not (answer.unsure and await self.rasa.reply_after_last_message(phone)):
                     output.paragraphs.append(answer.to_send())
             await output.flush(phone)
