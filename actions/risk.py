@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import bullet_list, case_from, contact_offered, disclaimer_once, last_said
 from actions.escalation import update_case
 from bot.guidance import next_steps
+from bot.notices import catalog
 from bot.risk import LOW
 
 # The taxpayer sees the strongest reasons only; the advisor sees them all in the case.
@@ -34,7 +35,7 @@ class ActionAssessRisk(Action):
         else:
             dispatcher.utter_message(
                 response=f"utter_risk_{risk.level}",
-                reasons="\n" + bullet_list([f.reason for f in reasons[:REASONS_SHOWN]]),
+                reasons="\n" + bullet_list([catalog().as_people_say(f.reason) for f in reasons[:REASONS_SHOWN]]),
             )
         steps = next_steps(case)
         if steps:

@@ -145,6 +145,14 @@ class Catalog:
                 found.append(NoticeMatch(match.group(0), code, None, match.start(), match.end()))
         return found
 
+    def as_people_say(self, text: str) -> str:
+        """`text` with the catalog's own codes ("L1058") written as taxpayers know the notice
+        ("Letter 1058"): for sentences built from codes (risk reasons) before they are shown."""
+        for notice in self.notices.values():
+            if notice.label != notice.code:
+                text = re.sub(rf"(?<![A-Za-z0-9]){notice.code}(?![A-Za-z0-9])", notice.label, text)
+        return text
+
     def lookup(self, text: str) -> NoticeMatch:
         """The notice a short answer names ("lt 11", "1058", "CP504B"); the first known one
         if it names several; an explicit unknown when it names none."""

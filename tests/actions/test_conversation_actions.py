@@ -79,6 +79,11 @@ async def test_medium_risk_gets_steps_and_no_offer(domain):
     assert slots["risk_level"] == "medium" and slots["advisor_offered"] is False
 
 
+async def test_risk_reasons_name_the_letter_as_the_taxpayer_knows_it(domain):
+    messages, _ = await run_action(ActionAssessRisk(), make_tracker(dict(INTAKE, notice_code="L1058")), domain)
+    assert "final notice (Letter 1058)" in messages[0]["reasons"] and "L1058" not in messages[0]["reasons"]
+
+
 async def test_bank_levy_is_urgent_and_the_offer_is_left_to_its_form(domain):
     tracker = make_tracker(dict(INTAKE, levy_status="bank", disclaimer_shown=True))
     messages, events = await run_action(ActionAssessRisk(), tracker, domain)

@@ -145,3 +145,10 @@ def test_matches_say_where_they_are():
     found = find_codes(text)
     assert [text[m.start:m.end] for m in found] == ["LT 11", "cp504b"]
     assert [m.raw for m in found] == ["LT 11", "cp504b"]
+
+
+def test_codes_are_written_as_people_know_the_notice():
+    from bot.notices import catalog
+
+    said = catalog().as_people_say("A final notice (L1058): a levy is legally allowed; also L11, LT11, CP504, LT1058.")
+    assert said == "A final notice (Letter 1058): a levy is legally allowed; also Letter 11, LT11, CP504, LT1058."
