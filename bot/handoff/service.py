@@ -198,7 +198,7 @@ class HandoffService:
         delivered = self._say(event.conversation_id, text, case, away=True)
         if not repeat:  # the short acknowledgement does not extend the window
             self.store.record_away_answer(event.conversation_id, case["id"], now)
-        return _answer(case, None if delivered else text, delivered, is_live)
+        return _answer(case, text, delivered, is_live)
 
     def _still_paused_after_resolve(self, conversation_id: str, is_live: Callable[[Optional[int]], bool]) -> Dict[str, Any]:
         """No unresolved case. If a resolved one left the conversation paused (Rasa was down at
@@ -218,7 +218,7 @@ class HandoffService:
         self.store.set_bot_paused(case["id"], False, SYSTEM, "The bot is back: the taxpayer wrote after the case was "
                                                              "resolved and was asked to send that again.")
         delivered = self._say(conversation_id, RESUMED_AFTER_RESOLVE, case, away=False, advisor=actor.name)
-        return _answer(case, None if delivered else RESUMED_AFTER_RESOLVE, delivered, is_live)
+        return _answer(case, RESUMED_AFTER_RESOLVE, delivered, is_live)
 
     def _say(self, conversation_id: str, text: str, case: Dict[str, Any], away: bool,
              advisor: Optional[str] = None) -> bool:
@@ -323,6 +323,9 @@ def _public(live: Dict[str, Any]) -> Dict[str, Any]:
 
 def _answer(case: Optional[Dict[str, Any]], reply: Optional[str], delivered: bool,
             is_live: Callable[[Optional[int]], bool]) -> Dict[str, Any]:
+    """The channel's answer: `reply` is what the taxpayer is told (None: nothing, the advisor has
+    it); `delivered` says it already went out through Rasa, so a pushing channel (widget, SMS)
+    must not send it again while one that answers in its HTTP response (REST) still includes it."""
     holder = (case or {}).get("assignee") or {}
     return {"case_id": case["id"] if case else None, "reply": reply, "delivered": delivered,
             "advisor_live": bool(case) and is_live(holder.get("id"))}
