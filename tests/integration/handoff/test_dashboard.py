@@ -84,7 +84,8 @@ def test_dashboard_on_a_laptop(browser, web, api, tokens):
     expect(page.locator("#signin-error")).to_contain_text("not valid")
     context.close()
 
-    context, page, dialogs, csp_errors = open_dashboard(browser, web, tokens, viewport={"width": 1280, "height": 900})
+    context, page, dialogs, csp_errors = open_dashboard(browser, web, tokens, viewport={"width": 1280, "height": 900},
+                                                        timezone_id="Asia/Tokyo")
     rows = page.locator("#queue .case-row")
     expect(rows).to_have_count(3)
     # queue order: urgent, high, low; the hostile name is shown as text, never parsed as HTML
@@ -105,6 +106,8 @@ def test_dashboard_on_a_laptop(browser, web, api, tokens):
     expect(page.locator("#case-body")).to_contain_text("<svg onload=alert('xss-facts')>")
     expect(page.locator("#case-body")).to_contain_text("Transcript unavailable: no RASA_URL configured")
     expect(page.locator("#case-body")).to_contain_text("CDP deadline")
+    # times in the firm's zone (the demo firm's: New York), named, whatever the browser's zone
+    expect(page.locator(".facts dd").filter(has_text=" ET")).to_have_count(2)
     assert page.locator("#case img, #case svg, #case script, #case-body a[href^=javascript]").count() == 0
 
     page.click("#claim")

@@ -364,7 +364,7 @@ def test_an_sms_stop_shows_on_the_case_and_blocks_the_reply_box(browser, web, ap
     expect(page.locator("#reply-text")).to_be_disabled()
     expect(page.locator("#reply-send")).to_be_disabled()
     assert page.locator("#reply-text").get_attribute("aria-describedby") == "reply-blocked"
-    expect(page.locator("#case-body")).to_contain_text("The taxpayer texted STOP")
+    expect(page.locator("#case-more")).to_contain_text("The taxpayer texted STOP")
 
     # START again: texts are allowed again, and the box is usable.
     event(api, phone, "opted_in", channel="sms")
@@ -534,10 +534,20 @@ def test_hand_back_rejoin_and_who_sent_each_message(browser, live_web, db_url, t
     clear_cases(db_url)
     api = Api(live_web.url, tokens["service"], tokens["advisor"])
     taxpayer = RestTaxpayer(rasa["RASA_URL"])
-    assert taxpayer.say("hello") == ["Hello from the fixture assistant."]
+    for _ in range(10):  # a conversation longer than the transcript's box
+        assert taxpayer.say("hello") == ["Hello from the fixture assistant."]
     case_id = api.escalate(escalation(conversation_id=taxpayer.sender, channel="rest",
                                       contact=contact("Dana Reyes"))).json()["id"]
+    stranger = api.escalate(escalation(conversation_id=f"never-talked-{uuid.uuid4().hex[:6]}", risk=risk("low"),
+                                       contact=contact("Lee Park"))).json()["id"]
     context, page = sign_in(browser, live_web.url, api.advisor_token, "Dev Advisor")
+
+    # A case the assistant never talked to: nothing to hand back or rejoin, and the view says so.
+    row_of(page, stranger).click()
+    page.click("#claim")
+    expect(page.locator("#case-live")).to_contain_text("The assistant has no conversation with this taxpayer")
+    expect(page.locator("#handback, #rejoin")).to_have_count(0)
+
     row_of(page, case_id).click()
     page.click("#claim")
     expect(page.locator("#case-live")).to_contain_text("The bot is paused")
@@ -552,6 +562,9 @@ def test_hand_back_rejoin_and_who_sent_each_message(browser, live_web, db_url, t
     expect(messages.last).to_contain_text("Hi Dana, I'm looking at your LT11 now.")
     said = [(m.locator(".message-who").inner_text(), m.locator(".message-text").inner_text()) for m in messages.all()]
     assert said[0] == ("Dana Reyes (taxpayer)", "hello")
+    # The newest messages are in sight: the box is scrolled to its end.
+    box = page.locator("#case-body .transcript-box")
+    assert box.evaluate("b => b.scrollHeight > b.clientHeight && b.scrollTop + b.clientHeight >= b.scrollHeight - 8")
     assert said[1] == ("Assistant", "Hello from the fixture assistant.")
     joined = [who for who, text in said if "has joined this conversation" in text]
     assert joined == ["Assistant"], said

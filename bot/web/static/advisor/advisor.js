@@ -33,6 +33,7 @@
     selected: null,
     detail: null,
     lastLive: null,
+    renderedCase: null, // the case the view was last drawn for (to keep the transcript's scroll)
     skew: 0,
     advisors: [],
     busy: false,
@@ -719,15 +720,18 @@
 
     const actions = clear($("case-actions"));
     const working = item.status === "open" || item.status === "snoozed";
+    // The assistant never heard from this taxpayer (a case posted by another system, or an SMS
+    // conversation the assistant no longer has): there is nothing to hand back or rejoin.
+    const talking = !item.transcript || item.transcript.messages.some((m) => m.message_type === "incoming");
     if (item.status === "pending" && !item.assignee) {
       actions.append(el("button", { type: "button", class: "primary", id: "claim", text: "Claim",
         onclick: () => act("claim", {}, (r) => (r.live && r.live.bot_paused ? "Claimed. The bot is paused; the taxpayer was told you joined." : "Claimed.")) }));
     }
-    if (isMine && working && item.bot_paused) {
+    if (isMine && working && talking && item.bot_paused) {
       actions.append(el("button", { type: "button", id: "handback", text: "Hand back to the assistant",
         onclick: () => act("handback", {}, "Handed back to the assistant. The case stays yours; Rejoin to talk to the taxpayer again.") }));
     }
-    if (isMine && item.status === "open" && !item.bot_paused) {
+    if (isMine && item.status === "open" && talking && !item.bot_paused) {
       actions.append(el("button", { type: "button", id: "rejoin", class: "primary", text: "Rejoin",
         onclick: () => act("rejoin", {}, "You're back in the conversation; the assistant is paused and the taxpayer was told.") }));
     }
@@ -758,7 +762,9 @@
 
     const live = $("case-live");
     const lines = [];
-    if (item.status !== "resolved" && item.assignee) {
+    if (item.status !== "resolved" && item.assignee && !talking) {
+      lines.push("The assistant has no conversation with this taxpayer: reach them by phone or email (Contact, below).");
+    } else if (item.status !== "resolved" && item.assignee) {
       lines.push(item.bot_paused ? "The bot is paused: the taxpayer is talking to a person."
         : "The assistant is answering the taxpayer (the bot is not paused). Rejoin to talk to them yourself; " +
           "a reply also pauses the bot first.");
@@ -774,6 +780,12 @@
         el("span", { class: "factor-meta muted", text: `${factor.points >= 0 ? "+" : ""}${factor.points} points · ${factor.source}` }))));
     const transcript = item.transcript ? messageList(item.transcript.messages, "No messages yet.", item.contact.name)
       : el("p", { class: "error", text: `Transcript unavailable: ${item.transcript_error || "unknown reason"}` });
+    // A long conversation scrolls in its own box, newest at the bottom, so the reply box stays
+    // close; a box the advisor scrolled up in stays where they left it.
+    const oldBox = document.querySelector("#case-body .transcript-box");
+    const keepScroll = oldBox && state.renderedCase === item.id &&
+      oldBox.scrollTop + oldBox.clientHeight < oldBox.scrollHeight - 8 ? oldBox.scrollTop : null;
+    const box = el("div", { class: "transcript-box", tabindex: "0", role: "region", "aria-label": "Transcript" }, transcript);
 
     clear($("case-body")).append(
       section("Summary", el("p", { class: "summary", text: item.summary })),
@@ -794,7 +806,10 @@
       section(`Levy risk: ${risk.level} (score ${risk.score})`, factorList,
         risk.unknown && risk.unknown.length ? el("p", { class: "muted", text: `Not known yet: ${risk.unknown.join(", ")}` }) : null),
       section("What the conversation gathered", facts(Object.entries(item.facts || {}).map(([k, v]) => [k.replace(/_/g, " "), factValue(v)]))),
-      section("Transcript", transcript),
+      section("Transcript", box));
+    box.scrollTop = keepScroll === null ? box.scrollHeight : keepScroll;
+    state.renderedCase = item.id;
+    clear($("case-more")).append(
       section("Notes and activity", messageList(item.messages, "Nothing yet.", item.contact.name)),
       el("details", { class: "card audit" }, el("summary", { text: "Audit trail" }),
         el("ol", null, item.audit.map((entry) => el("li", null,
