@@ -96,6 +96,8 @@ def call_promise(best_time: Optional[str], due: dt.datetime, now: dt.datetime, p
         note = f"We open at {clock_words(policy.opens)} {policy.zone_label}."
     # Before the first moment the firm is open, no call can come anyway: "by" says it all.
     first_open = policy.add_business_minutes(now, 0)
+    if due <= now and start <= first_open:  # already due (a busy queue), inside their time now
+        return CallPromise("as soon as an advisor is free", note, now, _utc(end))
     if start >= due or start > first_open:
         # The advisor is free before the slot opens (or the slot opens later): the whole slot.
         if due > start:

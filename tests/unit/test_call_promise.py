@@ -92,3 +92,12 @@ def test_other_hours_and_zone():
     assert result.note == "We close at 8 pm CT, so that's the latest we can call."
     result, _ = promise(policy, "weekends", now)  # open on Saturdays: Sunday is not, and is not said
     assert (result.words, result.note) == ("between 9 am and 8 pm CT Saturday", "")
+
+
+def test_a_target_already_passed_promises_no_past_time(policy):
+    now = et(*THURSDAY, 14, 0)
+    late = now - dt.timedelta(minutes=20)  # the queue is behind
+    inside = call_promise("afternoons", late, now, policy, "as soon as an advisor is free")
+    assert inside.words == "as soon as an advisor is free"
+    later = call_promise("after 5pm", late, now, policy, "as soon as an advisor is free")
+    assert later.words == "between 5 pm and 6 pm ET today"
