@@ -209,6 +209,7 @@ def render(env: Dict[str, str], out: Path) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport=VIEWPORT, timezone_id="America/New_York", device_scale_factor=1)
+            context.grant_permissions(["notifications"], origin=queue.base)  # as after "Enable alerts"
             page = context.new_page()
             page.goto(f"{queue.base}/advisor")
             page.fill("#token", env["ADVISOR_TOKEN"])
