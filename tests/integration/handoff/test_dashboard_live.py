@@ -225,6 +225,8 @@ def test_a_new_case_is_pushed_with_an_alert_and_the_count_in_the_title(browser, 
     assert shown["title"] == "URGENT case waiting: Rosa Diaz"
     assert shown["requireInteraction"] is True and shown["tag"] == f"case-{urgent['id']}"
     assert alerts(page)["tones"] == 4  # the urgent chime: four notes, made by WebAudio
+    expect(page.locator("#announce")).to_have_text(  # what a screen reader hears
+        f"URGENT case waiting: Rosa Diaz. Case #{urgent['id']}, urgent priority: claim it now.")
 
     medium = api.escalate(escalation(conversation_id=f"medium-{uuid.uuid4().hex[:8]}", contact=contact("Ana Lopez"),
                                      risk=risk("medium"))).json()

@@ -259,6 +259,7 @@
     const looking = document.visibilityState === "visible" && document.hasFocus() && state.selected === data.case_id;
     if (!looking) showNotification(alert, data.case_id);
     chime(alert.urgent);
+    $("announce").textContent = `${alert.title}. ${alert.body}`; // for screen readers, who see no pop-up
   }
 
   function updateTitle() {
@@ -294,7 +295,7 @@
         setStreamState("Live", true);
         // Whatever happened while the stream was down is read once now.
         scheduleQueueLoad();
-        if (state.selected) refreshCase();
+        if (state.selected) refreshCaseWhenSeen();
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         const parser = new L.SseParser();
