@@ -270,6 +270,43 @@ def test_alerts_are_asked_for_from_a_click_never_on_load(browser, web, api):
     context.close()
 
 
+def test_the_stream_comes_back_after_a_restart_and_sign_out_ends_it(browser, db_url, tokens, tmp_path):
+    state = tmp_path / "restart"
+    env = {"HANDOFF_DB_URL": db_url, "STATE_DIR": str(state), "SERVICE_TOKEN": tokens["service"],
+           "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": "off", "WEB_PORT": str(free_port()), **CALENDAR_SLA, **FIRM_ENV}
+    server = WebServer(env, state / "web.log").start()
+    try:
+        clear_cases(db_url)
+        api = Api(server.url, tokens["service"], tokens["advisor"])
+        context, page = sign_in(browser, server.url, api.advisor_token, "Dev Advisor")
+        page.evaluate("window.__sameDocument = true")
+        server.stop()
+        expect(page.locator("#stream-state")).to_contain_text("Reconnecting in")
+        expect(page.locator("#stream-state")).to_have_class("stream-state stream-down")
+        server = WebServer(env, state / "web.log").start()
+        # back-off from 1 s: a few seconds after the restart the page is live again, by itself
+        expect(page.locator("#stream-state")).to_have_text("Live", timeout=20000)
+        conversation = f"web-{uuid.uuid4().hex[:10]}"
+        case = api.escalate(escalation(conversation_id=conversation, contact=contact("Rosa Diaz"))).json()
+        expect(row_of(page, case["id"])).to_be_visible(timeout=PUSH_TIMEOUT_MS)
+        assert page.evaluate("window.__sameDocument") is True
+        assert api.act(case["id"], "claim").status_code == 200
+        assert event(api, conversation, "unanswered", text="hello?")["advisor_live"] is True
+
+        # Signing out closes the stream: the advisor is no longer live for the away answer.
+        page.click("#sign-out")
+        expect(page.locator("#signin")).to_be_visible()
+        expect(page.locator("#stream-state")).to_be_hidden()
+        expect(page).to_have_title("Queue - Advisor")
+        deadline = time.monotonic() + 10
+        while event(api, conversation, "unanswered", text="hello??")["advisor_live"] and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert event(api, conversation, "unanswered", text="anyone?")["advisor_live"] is False
+        context.close()
+    finally:
+        server.stop()
+
+
 # --- items 8, 9: the taxpayer's presence and messages --------------------------------------------------
 def test_presence_and_a_message_on_a_case_you_hold(browser, web, api, second_advisor):
     conversation = f"web-{uuid.uuid4().hex[:10]}"
@@ -306,6 +343,9 @@ def test_presence_and_a_message_on_a_case_you_hold(browser, web, api, second_adv
     assert shown["body"] == "hello? is anyone there? I have a question about the levy"
     event(api, conversation, "unanswered", text="hello??")
     expect(row_of(page, held["id"]).locator(".chip.unread")).to_have_text("2 new messages", timeout=PUSH_TIMEOUT_MS)
+    page.wait_for_function("() => window.__alerts.notifications.length === 2")
+    again = alerts(page)["notifications"][1]
+    assert again["body"] == "hello??" and again["tag"] == shown["tag"] and again["renotify"] is True  # alerts again
     # Sam does not hold it: no alert for Sam.
     sam.wait_for_timeout(500)
     assert alerts(sam)["notifications"] == []

@@ -240,7 +240,8 @@
     if (!canNotify() || Notification.permission !== "granted") return;
     try {
       const shown = new Notification(alert.title, {
-        body: alert.body, tag: alert.tag, requireInteraction: alert.requireInteraction,
+        // renotify: a second message on the same case alerts again rather than replacing quietly
+        body: alert.body, tag: alert.tag, renotify: true, requireInteraction: alert.requireInteraction,
       });
       shown.onclick = () => {
         window.focus();
