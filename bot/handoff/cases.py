@@ -91,6 +91,12 @@ def _text(value: Any, where: str, *, optional: bool = False, limit: int = MAX_SH
         raise InvalidCase(f"{where} must not be empty")
     if len(value) > limit:
         raise InvalidCase(f"{where} is longer than {limit} characters")
+    if "\x00" in value:
+        raise InvalidCase(f"{where} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # JSON can carry a lone surrogate; no database can store it
+        raise InvalidCase(f"{where} contains an unpaired surrogate (not valid Unicode text)") from None
     return value
 
 

@@ -821,6 +821,8 @@ class CaseFilter:
             raise BadRequest(f"priority: unknown {', '.join(bad)} (one of {', '.join(PRIORITY_RANK)})")
         if any(not c or len(c) > 64 for c in self.channels):
             raise BadRequest("channel must be a comma list of channel names (at most 64 characters each)")
+        for channel in self.channels:
+            check_text(channel, "channel")
         if len(self.query) > MAX_QUERY:
             raise BadRequest(f"q is longer than {MAX_QUERY} characters")
         check_text(self.query, "q")

@@ -102,6 +102,8 @@ def _body(request: Request) -> Dict[str, Any]:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON") from None
+    except RecursionError:  # "[[[[..." thousands deep: valid JSON no handler needs
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     return body

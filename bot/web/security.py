@@ -177,6 +177,8 @@ def _conversation_id(value: Any) -> str:
 def _case_conversation(store: Any, case_id: Any) -> str:
     if isinstance(case_id, bool) or not isinstance(case_id, int):
         raise BadRequest("case_id must be an integer")
+    if not 1 <= case_id <= 2**31 - 1:  # no case has it; never a database overflow error
+        raise NotFound(f"no case {case_id}")
     try:
         return store.get_case(case_id)["conversation_id"]
     except NotFound:

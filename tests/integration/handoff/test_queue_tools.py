@@ -141,3 +141,31 @@ def test_fill_firm_escapes_what_it_fills(monkeypatch):
     filled = fill_firm('<a href="tel:{{firm_phone_tel}}">{{firm_phone}}</a> {{firm_name}} {{firm_hours}}')
     assert filled == ('<a href="tel:+15550100142">(555) 010-0142</a> Smith &amp; &lt;Jones&gt; '
                       f'{html.escape(firms.current().hours_text)}')
+
+
+@pytest.mark.parametrize("params", [{"q": "%ff"}, {"q": "\x00"}, {"priority": "\x00"}, {"channel": "\x00"}])
+def test_odd_query_strings_are_answered_not_crashed(api, params):
+    for path in ("/api/handoffs", "/api/handoffs.csv"):
+        response = api.get(path, api.advisor_token, **params)
+        assert response.status_code in (200, 400), (path, params, response.text)
+        if response.status_code == 400:
+            assert response.json()["error"]
+
+
+def test_a_deeply_nested_body_is_400(api):
+    deep = b"[" * 50_000 + b"]" * 50_000
+    for path, token in (("/api/conversation-events", api.service_token), ("/api/handoffs/1/handback", api.advisor_token)):
+        response = api.post(path, raw=deep, token=token)
+        assert response.status_code == 400, (path, response.text)
+
+
+def test_deleting_a_case_id_no_case_can_have_is_404(api):
+    response = api.post("/api/privacy/deletions", {"case_id": 99999999999999999999}, api.advisor_token)
+    assert response.status_code == 404 and "no case" in response.json()["error"]
+
+
+@pytest.mark.parametrize("summary", ["nul \u0000 here", "lone \udc00 surrogate"])
+def test_an_escalation_with_text_no_database_stores_is_400(api, summary):
+    raw = __import__("json").dumps(escalation(summary=summary)).encode()
+    response = api.post("/api/handoffs", raw=raw, token=api.service_token)
+    assert response.status_code == 400 and "summary" in response.json()["error"]
