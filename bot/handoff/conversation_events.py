@@ -34,6 +34,13 @@ class ConversationEvent:
     text: Optional[str]
 
 
+def standing_opt_out(taxpayer: Optional[Mapping[str, Any]]) -> Optional[dt.datetime]:
+    """When the taxpayer texted STOP, while that still stands (no START after it); else None."""
+    taxpayer = taxpayer or {}
+    out, back = taxpayer.get("opted_out_at"), taxpayer.get("opted_in_at")
+    return out if out and (back is None or back < out) else None
+
+
 def parse_event(body: Mapping[str, Any], now: dt.datetime) -> ConversationEvent:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:

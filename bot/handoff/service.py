@@ -83,7 +83,8 @@ class HandoffService:
         case = self.store.check_can_reply(case_id, advisor)
         if self.rasa is None:
             raise DeliveryFailed("live replies are off (no RASA_URL): contact the taxpayer by phone or email")
-        if case["channel"] == "sms" and is_opted_out(case["conversation_id"]):
+        if case["channel"] == "sms" and (is_opted_out(case["conversation_id"])
+                                         or events.standing_opt_out(case["taxpayer"])):
             # The SMS channel would drop the text anyway; the advisor must not think it arrived.
             raise DeliveryFailed("the taxpayer opted out of texts (STOP); contact them by phone or email")
         try:

@@ -10,6 +10,8 @@ import datetime as dt
 import io
 from typing import Any, Dict, Iterable, List
 
+from bot.handoff.conversation_events import standing_opt_out
+
 COLUMNS = ("id", "created_at", "status", "priority", "assignee", "name", "phone", "email", "contact_method",
            "best_time", "channel", "notice_code", "notice_date", "cdp_deadline", "days_left", "risk_level",
            "risk_score", "reason", "sla_due", "sla_state", "opted_out_at", "resolved_at", "summary")
@@ -29,10 +31,7 @@ def safe_cell(value: Any) -> str:
 
 
 def opted_out_at(case: Dict[str, Any]) -> Any:
-    """When the taxpayer texted STOP, while that still stands (a later START clears it)."""
-    taxpayer = case.get("taxpayer") or {}
-    out, back = taxpayer.get("opted_out_at"), taxpayer.get("opted_in_at")
-    return out if out and (back is None or back < out) else None
+    return standing_opt_out(case.get("taxpayer"))
 
 
 def row(case: Dict[str, Any]) -> List[str]:

@@ -400,3 +400,19 @@ def test_a_taxpayer_left_paused_after_resolve_is_resumed_when_they_write(rasa, d
     finally:
         server.stop()
         gate.close()
+
+
+def test_a_reply_to_a_taxpayer_who_texted_stop_is_refused_and_says_why(api, taxpayer):
+    taxpayer.say("hello")
+    case_id = api.escalate(escalation(conversation_id=taxpayer.sender, channel="sms")).json()["id"]
+    assert api.act(case_id, "claim").status_code == 200
+    stop = api.post("/api/conversation-events", {"conversation_id": taxpayer.sender, "channel": "sms",
+                                                 "type": "opted_out"}, api.service_token)
+    assert stop.status_code == 200 and stop.json()["case_id"] == case_id
+    before = len(bot_events(taxpayer))
+    refused = api.act(case_id, "reply", {"content": "Can I text you the form?"})
+    assert refused.status_code == 502 and "opted out of texts" in refused.json()["error"]
+    assert len(bot_events(taxpayer)) == before  # nothing was sent
+    case = api.case(case_id)
+    assert case["taxpayer"]["opted_out_at"] is not None
+    assert "texted STOP" in [m for m in case["messages"] if m["message_type"] == "activity"][-1]["content"]

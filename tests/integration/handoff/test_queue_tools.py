@@ -169,3 +169,4 @@ def test_an_escalation_with_text_no_database_stores_is_400(api, summary):
     raw = __import__("json").dumps(escalation(summary=summary)).encode()
     response = api.post("/api/handoffs", raw=raw, token=api.service_token)
     assert response.status_code == 400 and "summary" in response.json()["error"]
+
