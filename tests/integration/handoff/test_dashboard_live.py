@@ -23,6 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from bot.stack import Stack, settings
 from tests.integration.handoff.support import CALENDAR_SLA, ROOT, Api, WebServer, clear_cases, free_port
+from tests.integration.channels.browser_support import build_widget, stored_session_id
 from tests.integration.handoff.test_dashboard import CHROMIUM_ARGS, OUTPUT
 from tests.integration.handoff.test_live_rasa import fixture_model  # noqa: F401 (the cached fixture assistant)
 from tests.unit.handoff.cases import escalation
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.browser
 FIRM_ENV = {"FIRM_NAME": "Harbor Tax Resolution", "FIRM_TIMEZONE": "America/Chicago", "FIRM_TIMEZONE_LABEL": "CT"}
 FIRM_ZONE = ZoneInfo("America/Chicago")
 BROWSER_ZONE = "Europe/Berlin"
-PUSH_TIMEOUT_MS = 5000  # well under the fallback poll (15 s) and the safety poll (60 s): only a push is this fast
+PUSH_TIMEOUT_MS = 8000  # well under the fallback poll (15 s) and the safety poll (60 s): only a push is this fast
 
 # Records what the page asks of the browser's alert APIs (the test's, never the product's).
 ALERT_RECORDER = """
@@ -101,9 +102,13 @@ def browser():
 
 
 def firm_clock(when: dt.datetime) -> str:
-    """What the page should print for `when` today: "3:04 pm CT"."""
+    """What the page should print for `when`: "3:04 pm CT" today, "Dec 3, 3:04 pm CT" another day."""
     local = when.astimezone(FIRM_ZONE)
-    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'} CT"
+    text = f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'} CT"
+    today = dt.datetime.now(FIRM_ZONE).date()
+    if local.date() != today:
+        text = f"{local:%b} {local.day}, " + (f"{local.year}, " if local.year != today.year else "") + text
+    return text
 
 
 def sign_in(browser, base_url, token, name, grant=True, **options):
@@ -546,6 +551,7 @@ def live_web(rasa, db_url, tokens, live_web_port, tmp_path_factory):
     state = tmp_path_factory.mktemp("live-web")
     server = WebServer({"HANDOFF_DB_URL": db_url, "STATE_DIR": str(state), "SERVICE_TOKEN": tokens["service"],
                         "ADVISOR_TOKEN": tokens["advisor"], "RASA_URL": rasa["RASA_URL"], "RASA_TOKEN": RASA_TOKEN,
+                        "RASA_PORT": rasa["RASA_PORT"],  # where the demo page's widget finds Rasa
                         "WEB_PORT": str(live_web_port), **CALENDAR_SLA, **FIRM_ENV}, state / "web.log").start()
     yield server
     server.stop()
@@ -654,3 +660,50 @@ def test_hand_back_rejoin_and_who_sent_each_message(browser, live_web, db_url, t
     assert len(replies) == 1 and "Dev Advisor" in replies[0], replies
     requests.post(f"{live_web.url}/api/handoffs/{case_id}/resolve", json={},
                   headers={"Authorization": f"Bearer {api.advisor_token}"}, timeout=30)
+
+
+@pytest.mark.stack
+def test_the_taxpayer_in_the_widget_and_the_advisor_at_the_dashboard(browser, live_web, db_url, tokens, rasa):
+    """Two browser contexts: the taxpayer on the demo page's widget, the advisor on /advisor."""
+    if not (ROOT / "bot" / "web" / "static" / "widget" / "widget.js").is_file():
+        build_widget()
+    clear_cases(db_url)
+    api = Api(live_web.url, tokens["service"], tokens["advisor"])
+    person = browser.new_context(viewport={"width": 1280, "height": 800})
+    widget = person.new_page()
+    widget.goto(f"{live_web.url}/")
+    widget.get_by_role("button", name="Check my deadline").click()
+    box = widget.get_by_role("textbox", name="Type your message")
+    box.fill("hello")
+    box.press("Enter")
+    chat = widget.get_by_role("log", name="Conversation")
+    expect(chat).to_contain_text("Hello from the fixture assistant.")
+    conversation = stored_session_id(widget)
+    case_id = api.escalate(escalation(conversation_id=conversation, channel="socketio",
+                                      contact=contact("Dana Reyes"))).json()["id"]
+
+    context, page = sign_in(browser, live_web.url, api.advisor_token, "Dev Advisor")
+    row = row_of(page, case_id)
+    expect(row.locator(".presence")).to_have_text("Online now")  # the widget's tab is open
+    row.click()
+    page.click("#claim")
+    expect(widget.locator(".ic-advisor-bar")).to_contain_text("Dev Advisor")
+    page.fill("#reply-text", "Hi Dana, I have your case open. Can I call you this afternoon?")
+    page.click("#reply-send")
+    expect(chat).to_contain_text("Can I call you this afternoon?")
+
+    # The taxpayer answers in the widget: the channel reports it, the dashboard shows it at once.
+    box.fill("yes please, after 3pm")
+    box.press("Enter")
+    transcript = page.locator("#case-body .messages").first
+    expect(transcript.locator(".message.incoming").last).to_contain_text("yes please, after 3pm",
+                                                                          timeout=PUSH_TIMEOUT_MS)
+    expect(transcript.locator(".message.incoming").last.locator(".message-who")).to_have_text("Dana Reyes (taxpayer)")
+    expect(transcript.locator(".message.outgoing.from-advisor").last).to_contain_text("Can I call you this afternoon?")
+
+    # The taxpayer closes the tab: offline, pushed, with when they were last seen.
+    person.close()
+    expect(page.locator("#case-taxpayer .presence")).to_contain_text("Offline, last seen", timeout=PUSH_TIMEOUT_MS)
+    expect(page.locator("#case-taxpayer .presence")).to_contain_text(" CT")
+    assert page.csp_errors == []
+    context.close()
