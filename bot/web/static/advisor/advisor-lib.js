@@ -119,7 +119,7 @@
     if (channel !== "socketio" || !taxpayer) return null;
     if (taxpayer.online) return { state: "online", text: "Online now" };
     if (taxpayer.seen_at) return { state: "offline", text: `Offline, last seen ${formatTime(taxpayer.seen_at, clock, nowMs)}` };
-    return { state: "offline", text: "Not seen online" };
+    return { state: "unknown", text: "Not seen online" };
   }
 
   function unreadWords(count) {

@@ -465,7 +465,8 @@
         : `Opted out of texts (STOP) at ${formatTime(out)}` }));
     }
     const seen = L.presence(taxpayer, item.channel, state.clock, now());
-    if (seen) flags.push(el("span", { class: `presence presence-${seen.state}`, text: seen.text }));
+    // A row says nothing for a taxpayer never seen online: every case made by another system would.
+    if (seen && !(compact && seen.state === "unknown")) flags.push(el("span", { class: `presence presence-${seen.state}`, text: seen.text }));
     if (taxpayer.unread > 0) {
       flags.push(el("span", { class: "chip unread", text: L.unreadWords(taxpayer.unread) }));
     }
