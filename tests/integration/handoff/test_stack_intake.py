@@ -145,9 +145,9 @@ def test_high_risk_over_rest_reaches_an_advisor_and_back(stack, api):
     assert case["notice_code"] == "LT11" and case["notice_date"] == "2025-05-20"
     assert case["contact"]["phone"] and case["contact"]["consent"] is True
     assert case["summary"] and any(f["code"] == "levy_bank" for f in case["risk"]["factors"])
-    # the bot told the taxpayer by when, the same way the queue counts it
+    # the bot told the taxpayer when (a duration, or a time with its zone that fits their best time)
     last_replies = " ".join(taxpayer.heard[-1][1])
-    assert "within about" in last_replies or " by " in last_replies, taxpayer.transcript()
+    assert "within about" in last_replies or " ET " in last_replies, taxpayer.transcript()
 
     # ... and the case is on the dashboard
     with sync_playwright() as playwright:
