@@ -348,7 +348,7 @@ def test_presence_and_a_message_on_a_case_you_hold(browser, web, api, second_adv
     expect(row_of(page, held["id"]).locator(".chip.unread")).to_have_text("1 new message", timeout=PUSH_TIMEOUT_MS)
     page.wait_for_function("() => window.__alerts.notifications.length === 1")
     shown = alerts(page)["notifications"][0]
-    assert shown["title"] == f"URGENT: New message on case #{held['id']}"
+    assert shown["title"] == f"URGENT: Ana Lopez wrote (case #{held['id']})"
     assert shown["body"] == "hello? is anyone there? I have a question about the levy"
     event(api, conversation, "unanswered", text="hello??")
     expect(row_of(page, held["id"]).locator(".chip.unread")).to_have_text("2 new messages", timeout=PUSH_TIMEOUT_MS)

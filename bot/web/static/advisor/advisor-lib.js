@@ -128,15 +128,15 @@
 
   // What a browser notification says; urgent cases stay on screen until dismissed.
   function caseAlert(kind, data) {
-    const name = (data && data.name) || "a taxpayer";
     const urgent = Boolean(data && data.priority === "urgent");
     if (kind === "taxpayer_message") {
       return {
-        title: `${urgent ? "URGENT: " : ""}New message on case #${data.case_id}`,
+        title: `${urgent ? "URGENT: " : ""}${data.name ? `${data.name} wrote` : "New message"} (case #${data.case_id})`,
         body: (data.preview || "The taxpayer wrote.").slice(0, 120),
         tag: `message-${data.case_id}`, requireInteraction: urgent, urgent,
       };
     }
+    const name = (data && data.name) || "a taxpayer";
     return {
       title: urgent ? `URGENT case waiting: ${name}` : `New case: ${name}`,
       body: urgent ? `Case #${data.case_id}, urgent priority: claim it now.`

@@ -186,7 +186,7 @@
     } catch (error) { audio = null; }
   }
 
-  // A short chime made on the spot (no audio file): two notes, four rising for an urgent case.
+  // A short chime made on the spot (no audio file): two notes, four for an urgent case.
   function chime(urgent) {
     if (!state.sound || !audio) return;
     if (audio.state === "suspended") audio.resume().catch(() => {});
