@@ -17,7 +17,7 @@ from bot.channels.sms_store import is_opted_out
 from bot.handoff import conversation_events as events
 from bot.handoff.cases import NewCase
 from bot.handoff.rasa_api import ADVISOR_SENDER, ASSISTANT_SENDER, RasaClient, RasaError
-from bot.handoff.sla import due_text
+from bot.handoff.sla import current_policy, due_text
 from bot.handoff.store import SYSTEM, Actor, BadRequest, Conflict, QueueError, Store, _content_text
 
 logger = logging.getLogger(__name__)
@@ -36,9 +36,11 @@ REJOINED = "{name} is back in this conversation; you're talking to a person agai
 # dashboard). It says the message is kept, who holds the case, when they will be in touch, and
 # how to reach the firm now; times name their zone (due_text, Firm.hours_text).
 AWAY_ANSWER = ("Your message is saved with your case. {holder} from {firm} is handling your case and isn't at "
-               "their desk right now. {when} If you'd rather not wait, call {firm} at {phone} ({hours}).")
-UNASSIGNED_ANSWER = ("Your message is saved with your case. An advisor from {firm} will contact you {due}. "
-                     "If you'd rather not wait, call {firm} at {phone} ({hours}).")
+               "their desk right now. {when} {call}")
+UNASSIGNED_ANSWER = "Your message is saved with your case. An advisor from {firm} will contact you {due}. {call}"
+# How to reach the firm now: a closed office is not offered as if someone would pick up.
+CALL_NOW = "If you'd rather not wait, call {firm} at {phone} ({hours})."
+CALL_WHEN_OPEN = "The office is closed right now; you can call {firm} at {phone} ({hours})."
 AWAY_WHEN_DUE = "They'll contact you {due}."
 AWAY_WHEN_BACK = "They'll answer here when they're back; the office is open {hours}."
 AWAY_AGAIN = "Got it: I've added that to your case for {first}."
@@ -346,12 +348,19 @@ def _firm_words() -> Dict[str, str]:
     return {"firm": firm.name, "phone": firm.phone, "hours": firm.hours_text}
 
 
+def _office_open(now: dt.datetime) -> bool:
+    """Within the firm's hours on a business day (holidays come from the SLA's calendar)."""
+    firm = firms.current()
+    return firm.is_open(now) and current_policy().is_business_day(now.astimezone(firm.zone).date())
+
+
 def away_answer(case: Dict[str, Any], now: dt.datetime, repeat: bool) -> str:
     """What the taxpayer reads when they write while the advisor holding the case is away."""
     holder = case["assignee"]
     if repeat:
         return AWAY_AGAIN.format(first=_first_name(holder["name"])) if holder else UNASSIGNED_AGAIN
     words = _firm_words()
+    words["call"] = (CALL_NOW if _office_open(now) else CALL_WHEN_OPEN).format(**words)
     due = due_text(case["first_response_due"], now, case["priority"])
     if not holder:
         return UNASSIGNED_ANSWER.format(due=due, **words)

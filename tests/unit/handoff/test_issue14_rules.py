@@ -146,3 +146,13 @@ def test_the_stop_activity_says_the_time_in_the_firms_zone():
     assert words == (f"The taxpayer texted STOP at {firms.clock_words(local.time())} {firm.zone_label}: "
                      "texts to them are blocked.")
     assert " on " in opt_activity(False, NOW - dt.timedelta(days=1), NOW)
+
+
+def test_a_closed_office_is_not_offered_as_if_someone_would_answer():
+    open_now = away_answer(case(), NOW, repeat=False)  # Friday 10:04 am ET
+    assert "If you'd rather not wait, call" in open_now
+    saturday = NOW + dt.timedelta(days=1)
+    closed = away_answer(case(first_response_due=saturday + dt.timedelta(days=2)), saturday, repeat=False)
+    assert "The office is closed right now; you can call" in closed and "rather not wait" not in closed
+    night = NOW.replace(hour=3)  # 10 pm ET on Thursday
+    assert "closed right now" in away_answer(case(first_response_due=NOW), night, repeat=False)
