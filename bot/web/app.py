@@ -406,7 +406,13 @@ def create_app(settings: QueueSettings, name: str = "intake_web") -> Sanic:
     @app.get("/api/stream")
     async def stream(request):
         advisor = await advisor_of(request)
-        await serve_stream(request, hub, advisor.id)
+        token = _bearer(request)
+
+        async def still_allowed() -> bool:
+            found = await run(store.advisor_for_token, token)
+            return bool(found) and found["id"] == advisor.id
+
+        await serve_stream(request, hub, advisor.id, still_allowed)
 
     @app.get("/api/me")
     async def me(request):

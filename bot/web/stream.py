@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from typing import Awaitable, Callable
 
 from sanic.request import Request
 
@@ -23,7 +24,10 @@ STREAM_PING_SECONDS = float(os.environ.get("HANDOFF_STREAM_PING_SECONDS") or 15.
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
-async def serve_stream(request: Request, hub: LiveHub, advisor_id: int) -> None:
+async def serve_stream(request: Request, hub: LiveHub, advisor_id: int,
+                       still_allowed: Callable[[], Awaitable[bool]]) -> None:
+    """Streams until the client goes, the server stops, or the advisor's token stops being valid
+    (deactivated advisors stop receiving case data at the next ping)."""
     subscriber = hub.subscribe(advisor_id)  # live from before the client sees the first byte
     try:
         response = await request.respond(content_type="text/event-stream; charset=utf-8", headers=HEADERS)
@@ -32,6 +36,8 @@ async def serve_stream(request: Request, hub: LiveHub, advisor_id: int) -> None:
             try:
                 item = await asyncio.wait_for(subscriber.queue.get(), timeout=STREAM_PING_SECONDS)
             except asyncio.TimeoutError:
+                if not await still_allowed():
+                    break
                 await response.send(PING)
                 continue
             if item is CLOSED:

@@ -167,3 +167,14 @@ def test_shutdown_does_not_wait_for_open_streams(db_url, tokens, tmp_path):
         for reader in readers:
             reader.close()
         server.kill()
+
+
+def test_a_deactivated_advisors_stream_ends_at_the_next_ping(api, stream, advisor_store):
+    token = "leaving-" + str(time.time())
+    leaving = advisor_store.add_advisor("Sam Leaving", token)
+    reader = stream(token)
+    reader.next("ping")
+    advisor_store.set_advisor_active(leaving["id"], False)
+    assert reader.ended.wait(PING_SECONDS * 6), "the stream went on after the advisor was deactivated"
+    api.escalate(escalation())
+    assert not [e for e in reader.drain() if e[0] == "case_created"]
