@@ -30,7 +30,7 @@ import requests  # noqa: E402
 import socketio  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from bot.stack import Stack  # noqa: E402
+from bot.stack import MODEL, Stack  # noqa: E402
 from tests.integration.conftest import stack_env  # noqa: E402
 from tests.unit.handoff.cases import escalation  # noqa: E402
 
@@ -247,6 +247,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images", help="where the PNGs go")
     args = parser.parse_args()
+    if not MODEL.exists():
+        print(f"no trained model at {MODEL}: run `make train` first", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="advisor-shots-") as folder:
         state = Path(folder)
         env = stack_env(state, INTAKE_TODAY=TODAY.isoformat(), FIRM_TIMEZONE="America/New_York")
