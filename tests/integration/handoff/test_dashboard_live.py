@@ -496,6 +496,37 @@ def test_filters_search_and_the_csv_export(browser, web, api, tmp_path):
     context.close()
 
 
+def test_filters_search_export_and_opening_a_case_by_keyboard_alone(browser, web, api):
+    dana = api.escalate(escalation(contact=contact("Dana Reyes"))).json()["id"]
+    api.escalate(escalation(risk=risk("high"), contact=contact("Sam Ortiz")))
+    context, page = sign_in(browser, web.url, api.advisor_token, "Dev Advisor")
+    expect(page.locator("#queue .case-row")).to_have_count(2)
+    focused = lambda: page.evaluate("document.activeElement.id || document.activeElement.dataset.filter || ''")  # noqa: E731
+    page.focus("[data-filter=all]")
+    page.keyboard.press("Tab")
+    assert focused() == "filter-priority"
+    page.keyboard.press("ArrowDown")  # Any -> Urgent
+    expect(page.locator("#queue .case-row")).to_have_count(1)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert focused() == "filter-q"
+    page.keyboard.type("reyes")
+    expect(page.locator("#queue-status")).to_have_text("1 case match, most urgent first.")
+    page.keyboard.press("Tab")
+    assert focused() == "export-csv"
+    with page.expect_download() as download_info:
+        page.keyboard.press("Enter")
+    assert download_info.value.suggested_filename.endswith(".csv")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.caseId") == str(dana)
+    page.keyboard.press("Enter")
+    expect(page.locator("#case-header h2")).to_have_text("Dana Reyes")
+    # the focus ring is visible on what has focus
+    page.focus("#export-csv")
+    assert page.eval_on_selector("#export-csv", "b => getComputedStyle(b).outlineStyle") == "solid"
+    context.close()
+
+
 def test_filters_and_the_case_view_fit_a_phone(browser, web, api):
     phone = "+1555" + str(uuid.uuid4().int)[:7]
     case = api.escalate(escalation(conversation_id=phone, channel="sms", contact=contact("Sam Ortiz"))).json()
