@@ -146,9 +146,7 @@ class HandoffService:
 
     def rejoin(self, case_id: int, advisor: Actor) -> Dict[str, Any]:
         """The holder takes the conversation back from the bot (after a hand back)."""
-        case = self.store.check_holder(case_id, advisor, "rejoin")
-        if case["status"] != "open":
-            raise Conflict(f"the case is {case['status']}; only an open case can be rejoined")
+        case = self.store.check_holder(case_id, advisor, "rejoin")  # (a resolved case cannot be rejoined)
         if case["bot_paused"]:
             raise Conflict("you are already with the taxpayer")
         self._require_rasa("rejoining")
