@@ -669,6 +669,9 @@ def test_hand_back_rejoin_and_who_sent_each_message(browser, live_web, db_url, t
     handed = [m for m in messages.all() if "handed you back" in m.locator(".message-text").inner_text()]
     assert handed and handed[0].locator(".message-who").inner_text() == "Assistant"
 
+    # Snoozed for later, the advisor can still rejoin when the taxpayer needs them.
+    page.click("#snooze")
+    expect(page.locator("#case-header .chip").first).to_have_text("snoozed")
     page.click("#rejoin")
     expect(page.locator("#notice")).to_contain_text("back in the conversation")
     expect(page.locator("#handback")).to_be_visible()

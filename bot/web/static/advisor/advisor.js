@@ -734,7 +734,7 @@
       actions.append(el("button", { type: "button", id: "handback", text: "Hand back to the assistant",
         onclick: () => act("handback", {}, "Handed back to the assistant. The case stays yours; Rejoin to talk to the taxpayer again.") }));
     }
-    if (isMine && item.status === "open" && talking && !item.bot_paused) {
+    if (isMine && working && talking && !item.bot_paused) {
       actions.append(el("button", { type: "button", id: "rejoin", class: "primary", text: "Rejoin",
         onclick: () => act("rejoin", {}, "You're back in the conversation; the assistant is paused and the taxpayer was told.") }));
     }
