@@ -7,6 +7,7 @@ and that the second never had to step in (no CSP violation in the console).
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -34,7 +35,8 @@ def watch(page):
 
 def nothing_ran(page, dialogs, csp, title: str) -> None:
     assert page.evaluate("() => window.__pwned") is None
-    assert page.title() == title
+    # The title counts waiting cases ("(2) Queue - Advisor", issue 14): it may change by that only.
+    assert re.sub(r"^\(\d+\) ", "", page.title()) == re.sub(r"^\(\d+\) ", "", title), page.title()
     assert dialogs == [] and csp == []
 
 
