@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+from bot.firm import Firm
 from bot.handoff.db import database_url
 from bot.handoff.rasa_api import RasaClient
 from bot.handoff.sla import SlaPolicy
@@ -38,6 +39,9 @@ class QueueSettings:
         try:
             webhooks = WebhookConfig.from_env(env)
             sla = SlaPolicy.from_env(env)
+            # The firm's details are in every away answer, /firm.json and the demo page: a typo
+            # stops the start with its reason, not each request later.
+            Firm.from_env(env)
         except ValueError as error:
             raise SettingsError(str(error)) from None
         return cls(

@@ -156,3 +156,14 @@ def test_a_closed_office_is_not_offered_as_if_someone_would_answer():
     assert "The office is closed right now; you can call" in closed and "rather not wait" not in closed
     night = NOW.replace(hour=3)  # 10 pm ET on Thursday
     assert "closed right now" in away_answer(case(first_response_due=NOW), night, repeat=False)
+
+
+@pytest.mark.parametrize("env, words", [
+    ({"FIRM_PHONE": "call us"}, "FIRM_PHONE"), ({"FIRM_HOURS": "whenever"}, "FIRM_HOURS"),
+    ({"FIRM_TIMEZONE": "Mars/Olympus"}, "FIRM_TIMEZONE"),
+])
+def test_the_web_service_refuses_to_start_with_firm_details_it_cannot_read(env, words):
+    from bot.handoff.config import QueueSettings, SettingsError
+
+    with pytest.raises(SettingsError, match=words):
+        QueueSettings.from_env({"RASA_URL": "off", "HANDOFF_DB_URL": "sqlite://", **env})
