@@ -675,6 +675,10 @@ class Store:
 
     def mark_read(self, case_id: int, advisor_id: Optional[int]) -> None:
         """The holder looked at the case: its taxpayer messages are read."""
+        with self._read() as conn:  # most views find nothing new: no write lock for them
+            unread = conn.execute(select(T.conversations.c.unread).where(T.conversations.c.case_id == case_id)).scalar()
+        if not unread:
+            return
         with self._write() as conn:
             holder = conn.execute(select(T.cases.c.assignee_id).where(T.cases.c.id == case_id)).scalar()
             if holder is not None and holder == advisor_id:
