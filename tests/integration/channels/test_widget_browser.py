@@ -100,7 +100,7 @@ def test_a_conversation_reaches_the_deadline_card_and_continues_after_a_reload(p
     expect(card).to_contain_text("Monday, December 28, 2026")
     expect(card.locator("time")).to_have_attribute("datetime", "2026-12-28")
     expect(card).to_contain_text("31 days left")
-    expect(card).to_contain_text("Notice: LT11, dated November 27, 2026")
+    expect(card).to_contain_text("LT11 dated November 27, 2026")
     expect(card.get_by_role("button", name="Add the deadline to my calendar")).to_be_visible()
     screenshot(page, "widget-desktop")
 
@@ -207,7 +207,8 @@ def test_the_deadline_downloads_as_an_ics_file(page):
     assert "DTSTART;VALUE=DATE:20261228\r\n" in unfolded and "DTEND;VALUE=DATE:20261229\r\n" in unfolded
     assert "SUMMARY:Last day to request a Collection Due Process hearing (IRS)\r\n" in unfolded
     assert "notice LT11 dated 2026-11-27" in unfolded
-    assert unfolded.count("BEGIN:VALARM") == 2 and "TRIGGER:-P7D" in unfolded
+    # 31 days ahead: reminders at 9 am 7, 3 and 1 days before and at 8 am on the day (ics.js).
+    assert unfolded.count("BEGIN:VALARM") == 4 and "TRIGGER:-P6DT15H" in unfolded and "TRIGGER:PT8H" in unfolded
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
 
 
