@@ -245,7 +245,10 @@ class Eraser:
 
 
 def erase_queue_rows(conn: sa.engine.Connection, conversation_id: str) -> int:
-    """Deletes the conversation's cases and everything that hangs off them; returns the case count."""
+    """Deletes the conversation's cases and everything that hangs off them, and what the queue
+    kept of the conversation itself (presence, opt-out, unread: its id may be a phone number);
+    returns the case count."""
+    conn.execute(queue.conversations.delete().where(queue.conversations.c.conversation_id == conversation_id))
     case_ids = [row[0] for row in conn.execute(sa.select(queue.cases.c.id).where(queue.cases.c.conversation_id == conversation_id))]
     if not case_ids:
         return 0

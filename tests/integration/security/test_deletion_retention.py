@@ -111,10 +111,16 @@ def test_an_sms_conversation_is_deleted_by_case_with_its_menu_and_the_opt_out_li
         conn.execute(sa.text("INSERT INTO sms_opt_outs (phone, opted_out_at, source) VALUES (:p, :t, 'keyword')"),
                      {"p": phone, "t": dt.datetime.now(dt.timezone.utc)})
     case_id = escalate(stack, phone, channel="sms")
+    # What the SMS channel reports of a STOP: the queue keeps it with the conversation (issue 14).
+    reported = stack.queue("POST", "/api/conversation-events", stack.env["SERVICE_TOKEN"],
+                           {"conversation_id": phone, "channel": "sms", "type": "opted_out"})
+    assert reported.status_code == 200, reported.text
+    assert stack.sql("SELECT count(*) FROM handoff_conversations WHERE conversation_id = %s", phone)[0][0] == 1
     response = stack.queue("POST", "/api/privacy/deletions", stack.env["ADVISOR_TOKEN"], {"case_id": case_id})
     assert response.status_code == 200, response.text
     assert response.json()["deleted"]["sms_menus"] == 1 and response.json()["deleted"]["cases"] == 1
     assert stack.stored_events(phone) == []
+    assert stack.sql("SELECT count(*) FROM handoff_conversations WHERE conversation_id = %s", phone)[0][0] == 0
     with sms_db.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM sms_menus WHERE phone = :p"), {"p": phone}).scalar() == 0
         assert conn.execute(sa.text("SELECT count(*) FROM sms_opt_outs WHERE phone = :p"), {"p": phone}).scalar() == 1
