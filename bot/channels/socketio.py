@@ -221,6 +221,14 @@ class IntakeSocketIOInput(SocketIOInput):
         self.rasa.attach(blueprint)
         sio = self.sio
 
+        @blueprint.listener("before_server_stop")
+        async def all_offline(_app: Any, _loop: Any) -> None:
+            # Sockets die with this server without a disconnect event: the advisor must not go on
+            # seeing these taxpayers online. (A killed server cannot say so; see docs/channels.md.)
+            for session_id in self._conversations_here():
+                self.events.report_later(session_id, self.name(), OFFLINE)
+            await self.events.drain()
+
         async def say(sid_or_room: Text, text: Text) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid_or_room)
 
@@ -334,6 +342,14 @@ class IntakeSocketIOInput(SocketIOInput):
             if answer.to_send() and not (answer.unsure and await self.rasa.reply_after_last_message(sender_id)):
                 await say(target, answer.to_send())
             return answer
+
+    def _conversations_here(self) -> List[Text]:
+        """The conversations with a socket on this server (their rooms are named by their id)."""
+        try:
+            rooms = self.sio.manager.rooms.get(self.namespace or "/", {})
+        except Exception:
+            return []
+        return [room for room in rooms if isinstance(room, str) and SESSION_ID.match(room)]
 
     def _others_in(self, session_id: Text, sid: Text) -> bool:
         """Another socket of this server is still in the conversation's room."""

@@ -384,3 +384,47 @@ async def test_a_paused_conversation_is_never_silent_even_without_the_queue(widg
     assert "saved your message" in answer["text"] and "(555) 010-0142" in answer["text"]
     assert user_texts(await tracker(base_url, session_id))[-1] == "hello? is anyone there?"
     await run(chat.close)
+
+
+# --- presence, reported to the real queue (issue 14) -------------------------------------------
+
+@pytest.fixture
+def queue_service(tmp_path):
+    from tests.integration.handoff.support import Api, WebServer
+
+    tokens = {"SERVICE_TOKEN": "svc-presence-test", "ADVISOR_TOKEN": "adv-presence-test"}
+    web = WebServer({**tokens, "RASA_URL": "off", "STATE_DIR": str(tmp_path),
+                     "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'handoff.db'}"}, tmp_path / "web.log").start()
+    try:
+        yield web, Api(web.url, tokens["SERVICE_TOKEN"], tokens["ADVISOR_TOKEN"])
+    finally:
+        web.stop()
+
+
+async def eventually(check, timeout: float = WAIT) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.1)
+
+
+async def test_the_case_shows_the_taxpayer_online_and_offline_when_the_server_stops(agent, queue_service):
+    """Closing tabs is tested in Chromium (test_stack_handoff.py, the dashboard's live tests): the
+    sync test client's disconnect is noticed only at the next ping timeout."""
+    from bot.channels.handoff_events import HandoffEvents
+    from tests.unit.handoff.cases import escalation
+
+    web_service, api = queue_service
+    events = HandoffEvents(f"{web_service.url}/api", api.service_token)
+    web = IntakeSocketIOInput(user_message_evt="user_uttered", bot_message_evt="bot_uttered",
+                              session_persistence=True, events=events)
+    online = lambda case_id: api.case(case_id)["taxpayer"]["online"]  # noqa: E731
+    async with serve(rasa_app([web], agent)) as base_url:
+        tab = Chat(base_url)
+        session_id = await run(tab.open)
+        case_id = (await run(api.escalate, escalation(conversation_id=session_id, channel="socketio"))).json()["id"]
+        await events.drain()
+        assert online(case_id) is True  # reported before the case existed, kept with the conversation
+    # The server stopped with the tab still open: no disconnect event came, the channel said so.
+    assert online(case_id) is False
+    await run(tab.close)
