@@ -42,7 +42,7 @@ UNASSIGNED_ANSWER = "Your message is saved with your case. An advisor from {firm
 CALL_NOW = "If you'd rather not wait, call {firm} at {phone} ({hours})."
 CALL_WHEN_OPEN = "The office is closed right now; you can call {firm} at {phone} ({hours})."
 AWAY_WHEN_DUE = "They'll contact you {due}."
-AWAY_WHEN_BACK = "They'll answer here when they're back; the office is open {hours}."
+AWAY_WHEN_BACK = "They'll answer here when they're back."  # {call} says the hours
 AWAY_AGAIN = "Got it: I've added that to your case for {first}."
 UNASSIGNED_AGAIN = "Got it: I've added that to your case."
 # The case was resolved but Rasa was down, so the conversation stayed paused.
@@ -365,7 +365,7 @@ def away_answer(case: Dict[str, Any], now: dt.datetime, repeat: bool) -> str:
     if case["first_reply_created_at"] is None:
         when = AWAY_WHEN_DUE.format(due=due)
     else:
-        when = AWAY_WHEN_BACK.format(hours=words["hours"])
+        when = AWAY_WHEN_BACK
     return AWAY_ANSWER.format(holder=holder["name"], when=when, **words)
 
 

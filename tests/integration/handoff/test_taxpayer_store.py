@@ -67,7 +67,7 @@ def test_after_the_first_reply_the_answer_says_when_they_are_back(make_store):
     store.record_reply(case["id"], advisor, "Hello, I'm on it.")
     body = {"conversation_id": case["conversation_id"], "channel": "socketio", "type": "unanswered", "text": "thanks"}
     reply = service.conversation_event(parse_event(body, store.now()), lambda advisor_id: False)["reply"]
-    assert "They'll answer here when they're back; the office is open" in reply
+    assert "They'll answer here when they're back." in reply
     assert "within about" not in reply
 
 

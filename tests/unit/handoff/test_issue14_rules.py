@@ -135,7 +135,8 @@ def test_the_away_answer_names_the_holder_the_time_and_the_firm():
     later = away_answer(case(first_response_due=NOW + dt.timedelta(days=2)), NOW, repeat=False)
     assert f" {firm.zone_label} " in later  # a clock time says its zone
     replied = away_answer(case(first_reply_created_at=NOW), NOW, repeat=False)
-    assert f"when they're back; the office is open {firm.hours_text}" in replied
+    assert "They'll answer here when they're back." in replied
+    assert replied.count(firm.hours_text) == 1  # the hours once, with the phone
     assert away_answer(case(), NOW, repeat=True) == AWAY_AGAIN.format(first="Dana")
 
 
