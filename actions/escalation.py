@@ -135,8 +135,8 @@ class ActionEscalate(Action):
 def promise_words(result: SubmitResult, contact: Dict[str, Any]) -> Tuple[str, str]:
     """When the advisor will call, fitted to the best time the taxpayer gave, the firm's hours
     and the queue's first-response target (bot/call_promise.py); an email keeps the queue's."""
-    if contact.get("method") != "phone" or result.first_response_due is None:
+    if result.first_response_due is None:
         return result.promise or "as soon as an advisor is free", ""
-    promise = call_promise(contact.get("best_time"), result.first_response_due, clock.utcnow(), current_policy(),
-                           result.promise)
+    best_time = contact.get("best_time") if contact.get("method") == "phone" else None  # an email is written any time
+    promise = call_promise(best_time, result.first_response_due, clock.utcnow(), current_policy(), result.promise)
     return promise.words, promise.note

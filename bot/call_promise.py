@@ -75,7 +75,10 @@ def call_promise(best_time: Optional[str], due: dt.datetime, now: dt.datetime, p
     `queue_promise` the queue's own words for `due` (kept when the best time adds nothing)."""
     due, now = _utc(due), _utc(now)
     best = read_best_time(best_time)
-    plain = CallPromise(queue_promise or policy.due_text(due, now), "", now, due)
+    words = queue_promise or policy.due_text(due, now)
+    if words.startswith("within") and due > now:
+        words += f" (by {policy.time_words(due, now)})"  # a duration also gets its clock time and zone
+    plain = CallPromise(words, "", now, due)
     if best.any_time or not best.understood:
         return plain
     local_now = now.astimezone(policy.zone)

@@ -201,7 +201,11 @@ class SlaPolicy:
         return self.due_text(self.first_response_due(priority, now), now, nominal)
 
     def _clock_words(self, due: dt.datetime, now: dt.datetime) -> str:
-        local = round_up_quarter(due.astimezone(self.zone))
+        return self.time_words(due, now)
+
+    def time_words(self, due: dt.datetime, now: dt.datetime) -> str:
+        """"1 pm ET tomorrow": `due` rounded up to the quarter hour, with its zone and day."""
+        local = round_up_quarter(_aware(due).astimezone(self.zone))
         return f"{firm.clock_words(local.time())} {self.zone_label} {self.day_words(local.date(), now)}"
 
     def day_words(self, day: dt.date, now: dt.datetime) -> str:

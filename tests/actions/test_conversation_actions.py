@@ -309,8 +309,11 @@ def test_the_promise_after_escalation_fits_the_best_time(monkeypatch):
     # The case: not "by 10 am today" but the hour after five the firm is open, time zone said.
     assert promise_words(result, phone) == ("between 5 pm and 6 pm ET today", "We close at 6 pm ET, so that's the latest we can call.")
     assert promise_words(result, {**phone, "best_time": "any time"}) == ("by 10:45 am ET today", "")
-    # An email is answered when the advisor is free: the queue's own promise.
+    # An email is answered when the advisor is free: the queue's own promise; a duration says its clock time.
     assert promise_words(result, {"method": "email", "best_time": "after 5pm"}) == ("by 10:45 am ET today", "")
+    within = SubmitResult("delivered", case_id=5, priority="high", first_response_due=now + dt.timedelta(hours=1),
+                          promise="within about an hour")
+    assert promise_words(within, {"method": "email"}) == ("within about an hour (by 10:45 am ET today)", "")
 
 
 async def test_an_sms_number_the_form_would_refuse_is_not_taken_and_not_complained_about(domain):

@@ -56,7 +56,7 @@ def test_the_promise_respects_the_best_time(policy, best, now, priority, words, 
 @pytest.mark.parametrize("best", ["anytime", "", None, "after the kids go to bed", "asap"])
 def test_no_preference_keeps_the_queues_promise(policy, best):
     result, due = promise(policy, best, et(*THURSDAY, 9, 40))
-    assert result.words == "within about an hour" and result.note == "" and result.latest == due
+    assert result.words == "within about an hour (by 10:45 am ET today)" and result.note == "" and result.latest == due
 
 
 @pytest.mark.parametrize("best", ["after 5pm", "mornings", "lunch time", "tomorrow morning", "evenings", "weekends",
