@@ -302,13 +302,13 @@ def try_again_text(env: Dict[str, str]) -> str:
     the built-in wording (bot/stores/rasa_hooks.py)."""
     import yaml
 
-    from bot.settings import DEMO_FIRM_PHONE
+    from bot.firm import Firm
     from bot.stores.rasa_hooks import RESPONSE, TRY_AGAIN
 
     domain = yaml.safe_load((Path(__file__).resolve().parents[3] / "domain.yml").read_text())
     variations = [v for v in (domain.get("responses") or {}).get(RESPONSE) or [] if not v.get("channel")]
     template = variations[0]["text"] if variations else TRY_AGAIN
-    return template.format(firm_phone=(env.get("FIRM_PHONE") or "").strip() or DEMO_FIRM_PHONE)
+    return template.format(firm_phone=Firm.from_env(env).phone)
 
 
 # --- reading a tracker ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rasa.core.agent import Agent
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 
-from bot.settings import firm_phone
+from bot import firm
 from bot.stores import rasa_hooks
 
 
@@ -43,12 +43,12 @@ async def test_the_answer_falls_back_to_built_in_words_without_the_domain_respon
 
     tracker = DialogueStateTracker("someone", [])
     message = await rasa_hooks.try_again_message(TemplatedNaturalLanguageGenerator({}), tracker, "rest")
-    assert message == {"text": rasa_hooks.TRY_AGAIN.format(firm_phone=firm_phone())}
+    assert message == {"text": rasa_hooks.TRY_AGAIN.format(firm_phone=firm.current().phone)}
     domain_said = TemplatedNaturalLanguageGenerator(
         {rasa_hooks.RESPONSE: [{"text": "One moment, call {firm_phone}."}, {"text": "SMS: {firm_phone}", "channel": "sms"}]}
     )
-    assert (await rasa_hooks.try_again_message(domain_said, tracker, "rest"))["text"] == f"One moment, call {firm_phone()}."
-    assert (await rasa_hooks.try_again_message(domain_said, tracker, "sms"))["text"] == f"SMS: {firm_phone()}"
+    assert (await rasa_hooks.try_again_message(domain_said, tracker, "rest"))["text"] == f"One moment, call {firm.current().phone}."
+    assert (await rasa_hooks.try_again_message(domain_said, tracker, "sms"))["text"] == f"SMS: {firm.current().phone}"
 
 
 def test_event_classes_are_found_as_rasa_finds_them():
