@@ -69,6 +69,17 @@ class IntakeStack:
     def slots(self, sender: str) -> Dict[str, Any]:
         return self.tracker(sender)["slots"]
 
+    def queue(self, method: str, path: str, token: str, body: Any = None) -> requests.Response:
+        """A queue API call with a token named by its key in `env` ("ADVISOR_TOKEN", ...)."""
+        return requests.request(method, f"{self.web_url}{path}", json=body, timeout=30,
+                                headers={"Authorization": f"Bearer {self.env[token]}"})
+
+    def case(self, case_id: int) -> Dict[str, Any]:
+        """The case as the development advisor opens it (which marks it read)."""
+        response = self.queue("GET", f"/api/handoffs/{case_id}", "ADVISOR_TOKEN")
+        response.raise_for_status()
+        return response.json()
+
     def cases(self, **params) -> List[Dict[str, Any]]:
         """Every case in the queue, page by page: the stack is shared by the whole run, whose
         conversation scripts leave more cases than one page holds."""

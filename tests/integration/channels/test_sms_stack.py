@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 
 from bot.channels import gsm
 from bot.channels.handoff_events import HandoffEvents
@@ -53,17 +52,6 @@ async def test_a_texter_gets_the_deadline_in_short_gsm7_texts(intake_agent, inta
         assert await sms.text(phone, "hello?") == []
 
 
-def queue_call(stack, method: str, path: str, token: str, body=None) -> requests.Response:
-    return requests.request(method, f"{stack.web_url}{path}", json=body, timeout=30,
-                            headers={"Authorization": f"Bearer {token}"})
-
-
-def case_of(stack, case_id: int) -> dict:
-    response = queue_call(stack, "GET", f"/api/handoffs/{case_id}", stack.env["ADVISOR_TOKEN"])
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def test_an_sms_stop_shows_on_the_case_and_blocks_replies(intake_agent, intake_stack, tmp_path, monkeypatch):
     """Issue 14: an advisor learns of a STOP from the case, not from a failed reply."""
     stack, env = intake_stack, intake_stack.env
@@ -73,17 +61,17 @@ async def test_an_sms_stop_shows_on_the_case_and_blocks_replies(intake_agent, in
     async with sms_harness(intake_agent, tmp_path, events=events, store=SmsStore.from_env(env)) as sms:
         phone = new_phone()
         assert await sms.text(phone, NOTICE)
-        created = queue_call(stack, "POST", "/api/handoffs", env["SERVICE_TOKEN"],
-                             escalation(conversation_id=phone, channel="sms"))
+        created = stack.queue("POST", "/api/handoffs", "SERVICE_TOKEN",
+                              escalation(conversation_id=phone, channel="sms"))
         case_id = created.json()["id"]
-        assert case_of(stack, case_id)["taxpayer"]["opted_out_at"] is None
+        assert stack.case(case_id)["taxpayer"]["opted_out_at"] is None
         await sms.text(phone, "STOP")  # waits for the channel's report to the queue too
-        case = case_of(stack, case_id)
+        case = stack.case(case_id)
         assert case["taxpayer"]["opted_out_at"]
         assert any("STOP" in m["content"] for m in case["messages"] if m["message_type"] == "activity")
-        claimed = queue_call(stack, "POST", f"/api/handoffs/{case_id}/claim", env["ADVISOR_TOKEN"], {})
+        claimed = stack.queue("POST", f"/api/handoffs/{case_id}/claim", "ADVISOR_TOKEN", {})
         assert claimed.status_code == 200
-        refused = queue_call(stack, "POST", f"/api/handoffs/{case_id}/reply", env["ADVISOR_TOKEN"], {"content": "Hi"})
+        refused = stack.queue("POST", f"/api/handoffs/{case_id}/reply", "ADVISOR_TOKEN", {"content": "Hi"})
         assert refused.status_code == 502 and "STOP" in refused.json()["error"]
         await sms.text(phone, "START")
-        assert case_of(stack, case_id)["taxpayer"]["opted_in_at"]
+        assert stack.case(case_id)["taxpayer"]["opted_in_at"]

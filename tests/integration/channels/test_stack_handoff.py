@@ -17,6 +17,7 @@ import json
 import queue
 import re
 import threading
+import time
 
 import pytest
 import requests
@@ -33,24 +34,12 @@ expect.set_options(timeout=30_000)
 NOTICE = "I got an LT11 dated November 20, 2026"
 
 
-def queue_call(stack, method: str, path: str, token: str, body=None) -> requests.Response:
-    return requests.request(method, f"{stack.web_url}{path}", json=body, timeout=30,
-                            headers={"Authorization": f"Bearer {token}"})
-
-
-def case_of(stack, case_id: int) -> dict:
-    response = queue_call(stack, "GET", f"/api/handoffs/{case_id}", stack.env["ADVISOR_TOKEN"])
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def escalate_and_claim(stack, conversation_id: str, channel: str) -> tuple:
-    env = stack.env
-    created = queue_call(stack, "POST", "/api/handoffs", env["SERVICE_TOKEN"],
-                         escalation(conversation_id=conversation_id, channel=channel))
+    created = stack.queue("POST", "/api/handoffs", "SERVICE_TOKEN",
+                          escalation(conversation_id=conversation_id, channel=channel))
     assert created.status_code in (200, 201), created.text
     case_id = created.json()["id"]
-    claimed = queue_call(stack, "POST", f"/api/handoffs/{case_id}/claim", env["ADVISOR_TOKEN"], {})
+    claimed = stack.queue("POST", f"/api/handoffs/{case_id}/claim", "ADVISOR_TOKEN", {})
     assert claimed.status_code == 200, claimed.text
     return case_id, claimed.json()["assignee"]["name"]
 
@@ -121,9 +110,9 @@ def test_a_returning_taxpayer_sees_the_advisors_reply_and_gets_an_honest_answer(
     session_id = stored_session_id(page)
     case_id, advisor = escalate_and_claim(stack, session_id, "socketio")
     expect(page.locator(".ic-advisor-bar")).to_have_text(f"{advisor} (advisor) has joined the chat")
-    assert case_of(stack, case_id)["taxpayer"]["online"] is True
+    assert stack.case(case_id)["taxpayer"]["online"] is True
     page.close()  # the taxpayer closes the tab ...
-    reply = queue_call(stack, "POST", f"/api/handoffs/{case_id}/reply", env["ADVISOR_TOKEN"],
+    reply = stack.queue("POST", f"/api/handoffs/{case_id}/reply", "ADVISOR_TOKEN",
                        {"content": "I have your LT11 in front of me. Can I call you at 4 today?"})
     assert reply.status_code == 201, reply.text
 
@@ -147,7 +136,7 @@ def test_a_returning_taxpayer_sees_the_advisors_reply_and_gets_an_honest_answer(
     assert listed()["taxpayer"]["unread"] == 1
     expect(log.locator(".ic-from-bot").filter(has_text="saved your message with your case")).to_have_count(0)
 
-    case = case_of(stack, case_id)
+    case = stack.case(case_id)
     transcript = case["transcript"]["messages"]
     said = [m for m in transcript if m["message_type"] == "outgoing"]
     assert said[-1]["content"] == away.locator(".ic-bubble").inner_text()
@@ -162,11 +151,10 @@ def test_a_returning_taxpayer_sees_the_advisors_reply_and_gets_an_honest_answer(
     context.close()
     # The last tab closed: the case says the taxpayer left.
     for _ in range(50):
-        if case_of(stack, case_id)["taxpayer"]["online"] is False:
+        if stack.case(case_id)["taxpayer"]["online"] is False:
             break
-        page_wait = threading.Event()
-        page_wait.wait(0.2)
-    assert case_of(stack, case_id)["taxpayer"]["online"] is False
+        time.sleep(0.2)
+    assert stack.case(case_id)["taxpayer"]["online"] is False
 
 
 def test_with_the_advisor_at_the_dashboard_the_question_goes_to_them_not_to_an_auto_answer(intake_stack, browser):

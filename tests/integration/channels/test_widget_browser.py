@@ -281,15 +281,32 @@ def test_a_lost_connection_reconnects_to_the_same_conversation(page, servers):
 
 # --- issue 14: a returning taxpayer, messages typed offline, lists and links -----------------
 
-def test_a_taxpayer_who_closed_the_tab_sees_everything_the_advisor_sent_on_return(browser, servers):
+def said_hello(context, servers):
+    """A new tab of `context` on the demo page, a conversation begun in it; (page, its id)."""
     rasa, pages = servers
-    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{pages.url}/?rasa_port={rasa.port}")
     c = open_chat(page)
     c.say("hello")
     expect(c.log).to_contain_text("Which notice did you get?")
-    session_id = stored_session_id(page)
+    return page, stored_session_id(page)
+
+
+def reopened(context, servers):
+    """The demo page opened again in `context` (same device, same storage), chat shown."""
+    rasa, pages = servers
+    page = context.new_page()
+    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
+    c = chat(page)
+    if not c.input.is_visible():
+        c.launcher.click()
+    return page, c
+
+
+def test_a_taxpayer_who_closed_the_tab_sees_everything_the_advisor_sent_on_return(browser, servers):
+    rasa, _ = servers
+    context = browser.new_context(viewport=DESKTOP)
+    page, session_id = said_hello(context, servers)
     page.close()  # the tab is closed; the advisor claims and replies meanwhile
     post_events(rasa.url, TOKEN, session_id, [
         {"event": "pause"},
@@ -299,11 +316,7 @@ def test_a_taxpayer_who_closed_the_tab_sees_everything_the_advisor_sent_on_retur
         {"event": "bot", "text": "Hi, it's Dana. I've read your case: can I call you at 4?",
          "metadata": {"from": "advisor", "handoff": {"case_id": 3, "advisor": "Dana Reyes"}}},
     ])
-    page = context.new_page()  # opened again, same device
-    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
-    c = chat(page)
-    if not c.input.is_visible():
-        c.launcher.click()
+    page, c = reopened(context, servers)  # opened again, same device
     advisor_message = c.log.locator(".ic-from-advisor")
     expect(advisor_message).to_contain_text("Hi, it's Dana. I've read your case: can I call you at 4?")
     expect(advisor_message).to_contain_text("Dana Reyes (advisor)")
@@ -323,14 +336,10 @@ def test_a_taxpayer_who_closed_the_tab_sees_everything_the_advisor_sent_on_retur
 
 
 def test_a_message_typed_offline_survives_a_reload_and_is_sent_once_back_online(browser, servers):
-    rasa, pages = servers
+    rasa, _ = servers
     context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
-    c = open_chat(page)
-    c.say("hello")
-    expect(c.log).to_contain_text("Which notice did you get?")
-    session_id = stored_session_id(page)
+    page, session_id = said_hello(context, servers)
+    c = chat(page)
     context.set_offline(True)
     expect(c.root).to_have_attribute("data-connection", "offline", timeout=30000)
     c.say("can you call me instead of texting?")
@@ -340,9 +349,7 @@ def test_a_message_typed_offline_survives_a_reload_and_is_sent_once_back_online(
     page.close()  # closed while offline ...
     assert tracker_user_texts(rasa.url, TOKEN, session_id) == ["hello"]
     context.set_offline(False)
-    page = context.new_page()  # ... and opened again online
-    page.goto(f"{pages.url}/?rasa_port={rasa.port}")
-    c = chat(page)
+    page, c = reopened(context, servers)  # ... and opened again online
     mine = c.log.locator(".ic-from-user").filter(has_text="can you call me instead of texting?")
     expect(mine).to_have_count(1)
     expect(mine.locator(".ic-sending")).to_be_hidden()  # acknowledged by the server
