@@ -12,6 +12,8 @@ import time
 import pytest
 import requests
 
+from bot import firm
+
 from tests.integration.production.support import (
     LT11_DEADLINE, LT11_SCRIPT, ProductionStack, start_sqlite_stack, try_again_text, turns, user_texts,
     well_formed,
@@ -105,7 +107,10 @@ def test_an_advisors_pause_survives_a_restart(stack):
     stack.texts(sender, LT11_SCRIPT[1])
     stack.post_event(sender, {"event": "pause"})
     stack.stack.restart_service("rasa server")
-    assert stack.say(sender, "hello? is anyone there") == []  # the advisor has the conversation
+    # The advisor has the conversation: the assistant does not answer; the taxpayer is told their
+    # message is kept and how to reach the firm (issue 14: never silence).
+    (answer,) = stack.say(sender, "hello? is anyone there")
+    assert "saved" in answer["text"] and firm.current().phone in answer["text"]
     tracker = stack.tracker(sender)
     assert tracker["paused"] is True and user_texts(tracker)[-1] == "hello? is anyone there"
     stack.post_event(sender, {"event": "resume"})
