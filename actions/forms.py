@@ -57,6 +57,8 @@ _PLAN_WORDS = re.compile(r"\b(plan|installment|agreement)\b", re.I)
 # that for now"), with the value a "skip" gives; never the same three messages again and
 # again. The ways to reach the taxpayer are never left: without them no advisor can call.
 MOVE_ON_AFTER = 3
+# Slots acknowledge() sets from a levy told in passing: such a message was heard, not misheard.
+LEVY_SLOTS = ("levy_status", "levy_threatened")
 MOVES_ON_WITH = {
     "notice_code": "unknown", "notice_date": SKIPPED, "levy_status": SKIPPED, "payment_plan": SKIPPED,
     "unfiled_returns": SKIPPED, "balance": SKIPPED, "hardship": SKIPPED, "taxpayer_type": SKIPPED,
@@ -365,9 +367,14 @@ class IntakeValidation(FormValidationAction, ABC):
         # to the rules (nothing read from it) is answered there.
         used = requested is None or problem is not None or asked_instead or any(v is not None for v in values.values())
         if now and used:
-            case_events += acknowledge(speech, tracker, values, answered_own_intent,
-                                       levy_question=requested == "levy_status" and "levy_status" in values,
-                                       asked_instead=asked_instead)
+            heard = acknowledge(speech, tracker, values, answered_own_intent,
+                                levy_question=requested == "levy_status" and "levy_status" in values,
+                                asked_instead=asked_instead)
+            case_events += heard
+            if problem is not None and any(e.get("name") in LEVY_SLOTS for e in heard):
+                # "they took my paycheck already" at the payment-plan question told the levy and
+                # was answered for it: the question is asked again, without "I didn't catch that".
+                problem = None
         if problem is not None:
             if problem.counts_as_failure:
                 failures[requested] = failures.get(requested, 0) + 1
