@@ -8,10 +8,12 @@ agent's tracker store. A listener on the channel's blueprint keeps a reference t
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from sanic import Blueprint
 
+from bot.channels.handoff_events import Answer, HandoffEvents
+from bot.firm import Firm
 from bot.privacy import logs
 
 logger = logging.getLogger(__name__)
@@ -51,8 +53,24 @@ async def reply_after_last_message(app: Any, sender_id: str) -> Optional[str]:
     return None
 
 
+async def answer_while_paused(app: Any, events: HandoffEvents, sender_id: str, channel: str, text: Optional[str],
+                              *, pushes: bool = True, details: Optional[Firm] = None) -> Optional[Tuple[Answer, Optional[str]]]:
+    """For a turn in which the assistant said nothing: None when the conversation is not paused;
+    else the queue's answer and the text this channel must still say. A channel that pushes its
+    messages (widget, SMS) repeats nothing the queue already delivered through Rasa; one that
+    answers in its HTTP response (REST) gets the text either way."""
+    if await is_paused(app, sender_id) is False:
+        return None
+    answer = await events.unanswered(sender_id, channel, text, details)
+    if answer.unsure:  # the queue may have answered through Rasa after all
+        already = await reply_after_last_message(app, sender_id)
+        if already:
+            return answer, (None if pushes else already)
+    return answer, (answer.to_send() if pushes else answer.text)
+
+
 class AgentRef:
-    """The app of the server a channel's blueprint was registered with."""
+    """The app of the server a channel's blueprint was registered with (`.app`)."""
 
     def __init__(self) -> None:
         self.app: Any = None
@@ -61,12 +79,3 @@ class AgentRef:
         @blueprint.listener("before_server_start")
         async def keep_app(app: Any, _loop: Any) -> None:
             self.app = app
-
-    async def tracker(self, sender_id: str) -> Any:
-        return await stored_tracker(self.app, sender_id)
-
-    async def is_paused(self, sender_id: str) -> Optional[bool]:
-        return await is_paused(self.app, sender_id)
-
-    async def reply_after_last_message(self, sender_id: str) -> Optional[str]:
-        return await reply_after_last_message(self.app, sender_id)

@@ -36,7 +36,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.door import MAX_METADATA_BYTES, RATE_LIMITED, SLOW_DOWN_REPLY, Arrival, Door, clean_metadata, door_for
 from bot.channels.handoff_events import HandoffEvents
-from bot.channels.rasa_app import is_paused, reply_after_last_message
+from bot.channels.rasa_app import answer_while_paused
 from bot.privacy import logs
 from bot.stores.errors import StoreUnavailable
 from bot.stores.rasa_hooks import tell_to_try_again
@@ -176,13 +176,11 @@ class IntakeRestInput(RestInput):
                     logger.exception("conversation %s: the turn failed", logs.log_id(sender_id))
                     return response.json(notices + collector.messages +
                                          [{"recipient_id": sender_id, "text": TROUBLE_REPLY}])
-                if not collector.messages and await is_paused(request.app, sender_id) is not False:
-                    answer = await self.events.unanswered(sender_id, CHANNEL_NAME, arrival.text)
-                    text = answer.text
-                    if answer.unsure:  # the queue may have answered through Rasa after all
-                        text = await reply_after_last_message(request.app, sender_id) or text
-                    if text:
-                        collector.messages.append({"recipient_id": sender_id, "text": text})
+                if not collector.messages:
+                    paused = await answer_while_paused(request.app, self.events, sender_id, CHANNEL_NAME,
+                                                       arrival.text, pushes=False)
+                    if paused and paused[1]:
+                        collector.messages.append({"recipient_id": sender_id, "text": paused[1]})
             self.door.offered.remember_messages(sender_id, collector.messages)
             return response.json(notices + collector.messages)
 

@@ -33,7 +33,7 @@ from twilio.request_validator import RequestValidator
 from bot.channels import gsm
 from bot.channels.door import Arrival, Door, door_for
 from bot.channels.handoff_events import OPTED_IN, OPTED_OUT, HandoffEvents
-from bot.channels.rasa_app import AgentRef
+from bot.channels.rasa_app import AgentRef, answer_while_paused
 from bot.channels.payloads import as_sms_text
 from bot.channels.sms_client import SmsClient, masked
 from bot.channels.sms_keywords import Keyword, classify
@@ -343,9 +343,10 @@ class SmsInput(InputChannel):
                     metadata={"sms": {"num_media": num_media}},
                 )
             )
-            if not output.said and await self.rasa.is_paused(phone) is not False:
+            if not output.said:
                 # Paused for an advisor: the queue answers for them, or says they have it.
-                answer = await self.events.unanswered(phone, CHANNEL_NAME, arrival.text, settings.firm)
-                if answer.to_send() and not (answer.unsure and await self.rasa.reply_after_last_message(phone)):
-                    output.paragraphs.append(answer.to_send())
+                paused = await answer_while_paused(self.rasa.app, self.events, phone, CHANNEL_NAME, arrival.text,
+                                                   details=settings.firm)
+                if paused and paused[1]:
+                    output.paragraphs.append(paused[1])
             await output.flush(phone)

@@ -48,7 +48,7 @@ from sanic import Blueprint
 
 from bot.channels.door import Arrival, Door, OfferedPayloads, _Remembered, clean_metadata, door_for
 from bot.channels.handoff_events import OFFLINE, ONLINE, Answer, HandoffEvents
-from bot.channels.rasa_app import AgentRef
+from bot.channels.rasa_app import AgentRef, answer_while_paused, stored_tracker
 from bot.channels.widget_sessions import SessionSigner
 from bot.privacy import logs
 
@@ -335,12 +335,15 @@ class IntakeSocketIOInput(SocketIOInput):
                 logger.exception("conversation %s: the turn failed", logs.log_id(sender_id))
                 await say(target, TROUBLE_REPLY)
                 return None
-            if output.sent or await self.rasa.is_paused(sender_id) is False:
+            if output.sent:
                 return None
-            # An advisor holds the conversation: the queue answers for them if away.
-            answer = await self.events.unanswered(sender_id, self.name(), arrival.text)
-            if answer.to_send() and not (answer.unsure and await self.rasa.reply_after_last_message(sender_id)):
-                await say(target, answer.to_send())
+            # Paused: an advisor holds the conversation; the queue answers for them if away.
+            paused = await answer_while_paused(self.rasa.app, self.events, sender_id, self.name(), arrival.text)
+            if paused is None:
+                return None
+            answer, to_say = paused
+            if to_say:
+                await say(target, to_say)
             return answer
 
     def _conversations_here(self) -> List[Text]:
@@ -360,7 +363,7 @@ class IntakeSocketIOInput(SocketIOInput):
 
     async def _replay(self, sid: Text, session_id: Text, since: float) -> None:
         """Sends this socket the bot messages stored after `since` (what the widget missed)."""
-        tracker = await self.rasa.tracker(session_id)
+        tracker = await stored_tracker(self.rasa.app, session_id)
         if tracker is None:
             return
         missed = [event for event in tracker.events
