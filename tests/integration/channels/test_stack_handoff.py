@@ -91,6 +91,15 @@ def say(page, text):
     box.press("Enter")
 
 
+def told_the_deadline(context, stack):
+    """A new tab in `context` whose conversation reached the deadline card; (page, its id)."""
+    page = context.new_page()
+    open_widget(page, stack)
+    say(page, NOTICE)
+    expect(page.get_by_role("article", name=re.compile("hearing"))).to_contain_text("24 days left")
+    return page, stored_session_id(page)
+
+
 @pytest.fixture(scope="module")
 def browser():
     build_widget()
@@ -103,11 +112,7 @@ def browser():
 def test_a_returning_taxpayer_sees_the_advisors_reply_and_gets_an_honest_answer(intake_stack, browser):
     stack, env = intake_stack, intake_stack.env
     context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    open_widget(page, stack)
-    say(page, NOTICE)
-    expect(page.get_by_role("article", name=re.compile("hearing"))).to_contain_text("24 days left")
-    session_id = stored_session_id(page)
+    page, session_id = told_the_deadline(context, stack)
     case_id, advisor = escalate_and_claim(stack, session_id, "socketio")
     expect(page.locator(".ic-advisor-bar")).to_have_text(f"{advisor} (advisor) has joined the chat")
     assert stack.case(case_id)["taxpayer"]["online"] is True
@@ -160,11 +165,7 @@ def test_a_returning_taxpayer_sees_the_advisors_reply_and_gets_an_honest_answer(
 def test_with_the_advisor_at_the_dashboard_the_question_goes_to_them_not_to_an_auto_answer(intake_stack, browser):
     stack = intake_stack
     context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    open_widget(page, stack)
-    say(page, NOTICE)
-    expect(page.get_by_role("article", name=re.compile("hearing"))).to_contain_text("24 days left")
-    session_id = stored_session_id(page)
+    page, session_id = told_the_deadline(context, stack)
     stream = Stream(stack)
     try:
         case_id, advisor = escalate_and_claim(stack, session_id, "socketio")
